@@ -1,0 +1,62 @@
+import FeatureKit
+import Foundation
+
+/// The host's own configuration, validated once at startup.
+public struct HostSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var maxBodySize: Int
+    public var shutdownTimeout: Duration
+    public var enabledFeatures: [any Feature.Type]
+    public var prefixes: [String: String]
+    public var adminToken: String?
+    public var redisURL: URL
+    public var postgresURL: URL
+
+    public init(_ settings: Settings, knownFeatures: [any Feature.Type]) throws {
+        host = settings.string("http.host") ?? "127.0.0.1"
+        port = try settings.int("http.port", default: 8080, in: 0...65535)
+        maxBodySize = try settings.int("http.max-body-size", default: 1 << 20, in: 1024...(64 << 20))
+        shutdownTimeout = try settings.seconds("http.shutdown-timeout", default: 10, in: 0.1...600)
+        adminToken = settings.string("auth.admin-token", secret: true)
+        redisURL = try settings.url("redis.url", default: "redis://127.0.0.1:6379/0", schemes: ["redis", "rediss"])
+        postgresURL = try settings.url(
+            "postgres.url", default: "postgres://switchyard@127.0.0.1:5432/switchyard",
+            schemes: ["postgres", "postgresql"])
+        enabledFeatures = try Self.enabled(settings.string("features.enabled") ?? "all", known: knownFeatures)
+        prefixes = try Dictionary(
+            uniqueKeysWithValues: enabledFeatures.map { feature in
+                (feature.id, try Self.prefix(settings.scoped("features.\(feature.id)"), id: feature.id))
+            })
+    }
+
+    /// `all`, `none`, or a comma-separated list of known ids.
+    static func enabled(_ list: String, known: [any Feature.Type]) throws -> [any Feature.Type] {
+        let requested = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        if requested == ["all"] { return known }
+        if requested.isEmpty || requested == ["none"] { return [] }
+        var enabled: [any Feature.Type] = []
+        for id in requested where !enabled.contains(where: { $0.id == id }) {
+            guard let feature = known.first(where: { $0.id == id }) else {
+                let names = known.map { $0.id }.joined(separator: ", ")
+                throw ConfigurationError(
+                    key: "features.enabled", problem: "unknown feature '\(id)' (known: all, none, \(names))")
+            }
+            enabled.append(feature)
+        }
+        return enabled
+    }
+
+    /// `/<id>` unless `features.<id>.prefix` says otherwise; `/` mounts at the root.
+    static func prefix(_ settings: Settings, id: String) throws -> String {
+        guard let value = settings.string("prefix") else { return "/\(id)" }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "/-_."))
+        guard value.hasPrefix("/"), value.unicodeScalars.allSatisfy(allowed.contains), !value.contains("//")
+        else {
+            throw ConfigurationError(
+                key: settings.fullKey("prefix"), problem: "'\(value)' must be a path like /\(id) or /")
+        }
+        return value.count > 1 && value.hasSuffix("/") ? String(value.dropLast()) : value
+    }
+}

@@ -1,0 +1,75 @@
+import FeatureKit
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The assembled server: the Hummingbird application plus the features' background services.
+public struct Switchyard: Sendable {
+    public let application: Application<RouterResponder<AppRequestContext>>
+    public let backgroundServices: [any Service]
+    public let settings: HostSettings
+    let logger: Logger
+
+    /// Builds the server from configuration: enabled features are constructed, collision-checked
+    /// and mounted; disabled ones are never constructed. Throws `ConfigurationError` or
+    /// `RouteCollisionError` (one line each) for startup problems.
+    public static func build(
+        settings source: Settings, knownFeatures: [any Feature.Type],
+        clock: WallClock = .system, random: RandomSource = .system,
+        logger: Logger = Logger(label: "switchyard")
+    ) async throws -> Switchyard {
+        let settings = try HostSettings(source, knownFeatures: knownFeatures)
+        let registry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+
+        var table = RouteTable()
+        try table.claim(
+            OperationalRoutes.paths.map { RouteKey(method: "GET", path: $0) }, for: "operational endpoints")
+        var mounted: [MountedFeature] = []
+        for type in settings.enabledFeatures {
+            let dependencies = FeatureDependencies(
+                settings: source.scoped("features.\(type.id)"),
+                logger: Logger(label: "switchyard.\(type.id)"),
+                metrics: metricsFactory, clock: clock, random: random, adminToken: settings.adminToken)
+            let feature = try await type.init(dependencies)
+            let prefix = settings.prefixes[type.id] ?? "/\(type.id)"
+            let routes = RouteTable.routes(prefix: prefix, register: feature.addRoutes)
+            try table.claim(routes, for: type.id)
+            mounted.append(MountedFeature(id: type.id, prefix: prefix, feature: feature, routes: routes))
+        }
+
+        let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        // Middleware applies only to routes added after it, so it all goes first.
+        router.add(middleware: RequestMetricsMiddleware(registry: registry))
+        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
+        let features = mounted
+        OperationalRoutes(registry: registry, healthChecks: { [] }, features: { features })
+            .addRoutes(to: router)
+        for feature in mounted {
+            feature.feature.addRoutes(to: router.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))
+        }
+        router.addMethodNotAllowedResponders()
+
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "switchyard"),
+            logger: logger)
+        return Switchyard(
+            application: application, backgroundServices: mounted.flatMap(\.feature.backgroundServices),
+            settings: settings, logger: logger)
+    }
+
+    /// Serves until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to
+    /// `http.shutdown-timeout`), stops background services and returns.
+    public func run() async throws {
+        var configuration = ServiceGroupConfiguration(
+            // Shut down in reverse order: the HTTP server first, then the jobs it may call.
+            services: backgroundServices.map { .init(service: $0) } + [.init(service: application)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

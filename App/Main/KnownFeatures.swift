@@ -1,0 +1,5 @@
+import FeatureKit
+
+/// Every feature this binary can host; `features.enabled` picks from these.
+/// The host knows nothing of a feature beyond its type.
+let knownFeatures: [any Feature.Type] = []

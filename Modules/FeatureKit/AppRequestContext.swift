@@ -1,0 +1,32 @@
+import Hummingbird
+
+/// The request context every route of every feature sees.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Request body cap, set per request by `BodyLimitMiddleware` from `http.max-body-size`.
+    public var maxUploadSize: Int
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.maxUploadSize = 1 << 20
+    }
+}
+
+/// Applies the configured body cap to every request.
+public struct BodyLimitMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let maxBodySize: Int
+
+    public init(maxBodySize: Int) {
+        self.maxBodySize = maxBodySize
+    }
+
+    public func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.maxUploadSize = maxBodySize
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,64 @@
+import Hummingbird
+import Logging
+import Metrics
+@_exported import Postgres
+import ServiceLifecycle
+
+/// The plug-in contract: what a feature target gives the host so it can be switched on by
+/// configuration and mounted at its prefix on the one shared router.
+public protocol Feature: Sendable {
+    /// The feature id used in `features.enabled`, config keys and the default prefix (`/<id>`).
+    static var id: String { get }
+
+    /// Builds the feature from what the host lends it; reads only its own config keys.
+    init(_ dependencies: FeatureDependencies) async throws
+
+    /// Versioned PostgreSQL migrations, applied at startup while the feature is enabled.
+    var migrations: [Migration] { get }
+
+    /// Registers the feature's routes, relative to its prefix.
+    func addRoutes(to routes: RouterGroup<AppRequestContext>)
+
+    /// Long-running jobs (refresh loops and the like) run next to the HTTP server.
+    var backgroundServices: [any Service] { get }
+
+    /// The feature's operations and schemas, relative to its prefix.
+    var openAPI: OpenAPIFragment { get }
+}
+
+extension Feature {
+    public var migrations: [Migration] { [] }
+    public var backgroundServices: [any Service] { [] }
+}
+
+/// What a feature may use. Shared clients are opened on first use, so a disabled feature,
+/// which is never constructed, opens no connection.
+public struct FeatureDependencies: Sendable {
+    /// Configuration scoped to `features.<id>`: a feature reads `settings.int("seed-users", ...)`.
+    public var settings: Settings
+    public var logger: Logger
+    public var metrics: any MetricsFactory
+    public var clock: WallClock
+    public var random: RandomSource
+    /// `auth.admin-token`; nil leaves admin routes open.
+    public var adminToken: String?
+
+    public init(
+        settings: Settings, logger: Logger, metrics: any MetricsFactory,
+        clock: WallClock = .system, random: RandomSource = .system, adminToken: String? = nil
+    ) {
+        self.settings = settings
+        self.logger = logger
+        self.metrics = metrics
+        self.clock = clock
+        self.random = random
+        self.adminToken = adminToken
+    }
+}
+
+/// A dependency `/ready` reports on.
+public protocol HealthCheck: Sendable {
+    var name: String { get }
+    /// Nil when healthy, otherwise why not.
+    func problem() async -> String?
+}

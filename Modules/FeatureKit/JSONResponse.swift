@@ -1,0 +1,11 @@
+import HTTPTypes
+import Hummingbird
+
+extension Response {
+    /// A JSON response from a `JSONValue`.
+    public static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
+    }
+}

@@ -1,0 +1,47 @@
+/// A feature's part of `/openapi.json`: path items keyed by path relative to the feature's
+/// prefix (`/products/{id}`), and component schemas. The host prefixes, tags and merges them.
+public struct OpenAPIFragment: Sendable {
+    public var paths: [String: JSONValue]
+    public var schemas: [String: JSONValue]
+
+    public init(paths: [String: JSONValue] = [:], schemas: [String: JSONValue] = [:]) {
+        self.paths = paths
+        self.schemas = schemas
+    }
+}
+
+/// Small builders for the parts every operation repeats.
+public enum OpenAPI {
+    /// A `$ref` to a component schema.
+    public static func ref(_ schema: String) -> JSONValue {
+        ["$ref": .string("#/components/schemas/\(schema)")]
+    }
+
+    /// A JSON response with the given schema.
+    public static func json(_ description: String, schema: JSONValue) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": schema]]]
+    }
+
+    /// A JSON request body with the given schema and an example.
+    public static func body(_ schema: JSONValue, example: JSONValue) -> JSONValue {
+        ["required": true, "content": ["application/json": ["schema": schema, "example": example]]]
+    }
+
+    /// Error responses in the envelope shape, keyed by status.
+    public static func errors(_ statuses: [Int]) -> [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: statuses.map { status in
+            (String(status), json(errorDescriptions[status] ?? "Error", schema: ref("Error")))
+        })
+    }
+
+    static let errorDescriptions: [Int: String] = [
+        400: "Malformed request or invalid fields",
+        401: "Admin token missing or wrong",
+        404: "Not found",
+        405: "Method not allowed",
+        409: "Conflict with the current state",
+        413: "Payload too large",
+        502: "Upstream service failed",
+        503: "Redis or PostgreSQL unavailable",
+    ]
+}

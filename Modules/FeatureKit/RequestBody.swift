@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Request {
+    /// The body as JSON: 400 `BAD_REQUEST` for a wrong content type or malformed JSON,
+    /// 413 `PAYLOAD_TOO_LARGE` past the context's `maxUploadSize`.
+    public func jsonBody(context: AppRequestContext) async throws -> JSONValue {
+        let mediaType = headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw APIError.badRequest("Content-Type must be application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge("The request body is over \(context.maxUploadSize) bytes.")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw APIError.badRequest("The request body is not valid JSON.")
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import Foundation
+
+/// Where a feature reads the time; tests pass a fixed or stepping clock.
+public struct WallClock: Sendable {
+    public var now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date) {
+        self.now = now
+    }
+
+    public static let system = WallClock { Date() }
+
+    public static func fixed(_ date: Date) -> WallClock {
+        WallClock { date }
+    }
+}
