@@ -52,6 +52,7 @@ struct RouteTable {
         register(scratch.group(RouterPath(prefix == "/" ? "" : prefix)))
         return scratch.routes.map { RouteKey(method: $0.method.rawValue, path: "/" + $0.path.description) }
             .map { RouteKey(method: $0.method, path: $0.path.replacingOccurrences(of: "//", with: "/")) }
+            .sorted { ($0.path, $0.method) < ($1.path, $1.method) }
     }
 
     mutating func claim(_ routes: [RouteKey], for owner: String) throws {

@@ -1,8 +1,10 @@
 import FeatureKit
 import Hummingbird
+import NIOCore
 import Logging
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// The assembled server: the Hummingbird application plus the features' background services.
 public struct Switchyard: Sendable {
@@ -17,7 +19,8 @@ public struct Switchyard: Sendable {
     public static func build(
         settings source: Settings, knownFeatures: [any Feature.Type],
         clock: WallClock = .system, random: RandomSource = .system,
-        logger: Logger = Logger(label: "switchyard")
+        logger: Logger = Logger(label: "switchyard"),
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) async throws -> Switchyard {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
         let registry = PrometheusCollectorRegistry()
@@ -55,7 +58,7 @@ public struct Switchyard: Sendable {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "switchyard"),
-            logger: logger)
+            onServerRunning: onServerRunning, logger: logger)
         return Switchyard(
             application: application, backgroundServices: mounted.flatMap(\.feature.backgroundServices),
             settings: settings, logger: logger)
@@ -64,12 +67,17 @@ public struct Switchyard: Sendable {
     /// Serves until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to
     /// `http.shutdown-timeout`), stops background services and returns.
     public func run() async throws {
+        try await serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint]).run()
+    }
+
+    /// The server and its background services as one group; tests trigger shutdown directly.
+    public func serviceGroup(gracefulShutdownSignals: [UnixSignal]) -> ServiceGroup {
         var configuration = ServiceGroupConfiguration(
             // Shut down in reverse order: the HTTP server first, then the jobs it may call.
             services: backgroundServices.map { .init(service: $0) } + [.init(service: application)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            gracefulShutdownSignals: gracefulShutdownSignals,
             logger: logger)
         configuration.maximumGracefulShutdownDuration = settings.shutdownTimeout
-        try await ServiceGroup(configuration: configuration).run()
+        return ServiceGroup(configuration: configuration)
     }
 }

@@ -25,7 +25,16 @@ public struct Validator: Sendable {
         if !errors.isEmpty { throw APIError.validation(errors) }
     }
 
-    /// The body must be a JSON object; records an error on `field` (use "" for the body itself).
+    /// The request body must be a JSON object; nothing else can be checked if it is not.
+    public mutating func body(_ value: JSONValue) throws -> [String: JSONValue] {
+        guard let fields = object(value) else {
+            try finish()
+            return [:]
+        }
+        return fields
+    }
+
+    /// A nested value must be a JSON object; records an error on `field` (use "" for the body).
     public mutating func object(_ value: JSONValue?, field: String = "") -> [String: JSONValue]? {
         guard case .object(let fields) = value else {
             fail(field.isEmpty ? "body" : field, "must be an object, got \(value?.typeName ?? "nothing")")

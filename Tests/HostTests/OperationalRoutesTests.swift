@@ -1,0 +1,80 @@
+import FeatureKit
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@testable import SwitchyardHost
+
+@Suite struct OperationalRoutesTests {
+    @Test func healthAndReadyAnswer() async throws {
+        try await makeServer().application.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.json == ["status": "ok"])
+            }
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json?["status"] == "ready")
+            }
+        }
+    }
+
+    @Test func metricsArePrometheusTextWithPerRouteSeries() async throws {
+        try await makeServer().application.test(.router) { client in
+            try await client.execute(uri: "/echo/items/1", method: .get) { _ in }
+            try await client.execute(uri: "/nothing/here", method: .get) { _ in }
+            try await client.execute(
+                uri: "/echo/items", method: .post, headers: jsonHeaders, body: jsonBody(#"{"name": "a", "quantity": 2}"#)
+            ) { _ in }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                let text = response.text
+                #expect(text.contains("# TYPE http_requests_total counter"))
+                #expect(text.contains(#"http_requests_total{method="GET",route="/echo/items/{id}",status="200"} 1"#))
+                #expect(text.contains(#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#))
+                #expect(text.contains("# TYPE http_request_duration_seconds histogram"))
+                #expect(text.contains(#"http_request_duration_seconds_count{method="POST",route="/echo/items"} 1"#))
+                #expect(text.contains("echo_items_total 1"))
+            }
+        }
+    }
+
+    @Test func featuresListsPrefixesAndRoutes() async throws {
+        try await makeServer().application.test(.router) { client in
+            try await client.execute(uri: "/features", method: .get) { response in
+                guard case .array(let features)? = response.json?["features"], let echo = features.first else {
+                    Issue.record("no features array")
+                    return
+                }
+                #expect(echo["id"] == "echo")
+                #expect(echo["prefix"] == "/echo")
+                #expect(echo["routes"] == [
+                    "POST /echo/admin/reset", "POST /echo/items", "GET /echo/items/{id}", "GET /echo/slow",
+                ])
+            }
+        }
+    }
+
+    @Test func openAPIDescribesEveryRouteAsOpenAPI31() async throws {
+        try await makeServer().application.test(.router) { client in
+            var routes: [String] = []
+            try await client.execute(uri: "/features", method: .get) { response in
+                if case .array(let features)? = response.json?["features"], case .array(let list)? = features.first?["routes"] {
+                    routes = list.compactMap { if case .string(let route) = $0 { route } else { nil } }
+                }
+            }
+            routes += OperationalRoutes.paths.map { "GET \($0)" }
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                let document = try #require(response.json)
+                #expect(document["openapi"] == "3.1.0")
+                #expect(document["components"]?["schemas"]?["Error"] != nil)
+                #expect(document["components"]?["schemas"]?["EchoItem"] != nil)
+                for route in routes {
+                    let parts = route.split(separator: " ")
+                    let operation = document["paths"]?[String(parts[1])]?[parts[0].lowercased()]
+                    #expect(operation != nil, "\(route) is missing from /openapi.json")
+                }
+                #expect(document["paths"]?["/echo/items"]?["post"]?["tags"] == ["echo"])
+            }
+        }
+    }
+}
