@@ -1,5 +1,6 @@
 import FeatureKit
 import Foundation
+import Logging
 
 /// The host's own configuration, validated once at startup.
 public struct HostSettings: Sendable {
@@ -12,6 +13,7 @@ public struct HostSettings: Sendable {
     public var adminToken: String?
     public var redisURL: URL
     public var postgresURL: URL
+    public var logLevel: Logger.Level
 
     public init(_ settings: Settings, knownFeatures: [any Feature.Type]) throws {
         host = settings.string("http.host") ?? "127.0.0.1"
@@ -23,6 +25,11 @@ public struct HostSettings: Sendable {
         postgresURL = try settings.url(
             "postgres.url", default: "postgres://switchyard@127.0.0.1:5432/switchyard",
             schemes: ["postgres", "postgresql"])
+        let level = settings.string("log.level") ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw ConfigurationError(key: "log.level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = logLevel
         enabledFeatures = try Self.enabled(settings.string("features.enabled") ?? "all", known: knownFeatures)
         prefixes = try Dictionary(
             uniqueKeysWithValues: enabledFeatures.map { feature in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import SwitchyardHost
 
 struct Serve: AsyncParsableCommand {
@@ -8,7 +9,14 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let server = try await exitOnStartupError {
-            try await Switchyard.build(settings: options.settings(), knownFeatures: knownFeatures)
+            let settings = try await options.settings()
+            let level = try HostSettings(settings, knownFeatures: knownFeatures).logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            return try await Switchyard.build(settings: settings, knownFeatures: knownFeatures)
         }
         try await server.run()
     }
