@@ -32,12 +32,21 @@ let package = Package(
 
         // Shared infrastructure adapters.
         .target(name: "Postgres", path: "Modules/Postgres"),
+        .target(
+            name: "Redis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/Redis"),
 
         // The plug-in contract every feature builds on.
         .target(
             name: "FeatureKit",
             dependencies: [
-                "Postgres",
+                "Postgres", "Redis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,5 +90,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/HostTests"),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "SwitchyardHost", "FeatureKit", "Redis",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "IntegrationTests"),
     ]
 )

@@ -11,7 +11,7 @@ public struct HostSettings: Sendable {
     public var enabledFeatures: [any Feature.Type]
     public var prefixes: [String: String]
     public var adminToken: String?
-    public var redisURL: URL
+    public var redis: RedisConfiguration
     public var postgresURL: URL
     public var logLevel: Logger.Level
 
@@ -21,7 +21,14 @@ public struct HostSettings: Sendable {
         maxBodySize = try settings.int("http.max-body-size", default: 1 << 20, in: 1024...(64 << 20))
         shutdownTimeout = try settings.seconds("http.shutdown-timeout", default: 10, in: 0.1...600)
         adminToken = settings.string("auth.admin-token", secret: true)
-        redisURL = try settings.url("redis.url", default: "redis://127.0.0.1:6379/0", schemes: ["redis", "rediss"])
+        do {
+            redis = try RedisConfiguration(
+                url: settings.string("redis.url", secret: true) ?? "redis://127.0.0.1:6379/0",
+                connections: settings.int("redis.connections", default: 2, in: 1...64),
+                commandTimeout: settings.seconds("redis.command-timeout", default: 2, in: 0.01...60))
+        } catch let error as RedisError {
+            throw ConfigurationError(key: "redis.url", problem: error.description)
+        }
         postgresURL = try settings.url(
             "postgres.url", default: "postgres://switchyard@127.0.0.1:5432/switchyard",
             schemes: ["postgres", "postgresql"])

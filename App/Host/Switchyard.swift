@@ -25,6 +25,7 @@ public struct Switchyard: Sendable {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
         let registry = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let infrastructure = SharedInfrastructure(redis: settings.redis)
 
         var table = RouteTable()
         try table.claim(
@@ -34,7 +35,7 @@ public struct Switchyard: Sendable {
             let dependencies = FeatureDependencies(
                 settings: source.scoped("features.\(type.id)"),
                 logger: Logger(label: "switchyard.\(type.id)"),
-                metrics: metricsFactory, clock: clock, random: random, adminToken: settings.adminToken)
+                metrics: metricsFactory, infrastructure: infrastructure, clock: clock, random: random, adminToken: settings.adminToken)
             let feature = try await type.init(dependencies)
             let prefix = settings.prefixes[type.id] ?? "/\(type.id)"
             let routes = RouteTable.routes(prefix: prefix, register: feature.addRoutes)
@@ -48,7 +49,7 @@ public struct Switchyard: Sendable {
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
         let features = mounted
-        OperationalRoutes(registry: registry, healthChecks: { [] }, features: { features })
+        OperationalRoutes(registry: registry, healthChecks: { infrastructure.healthChecks }, features: { features })
             .addRoutes(to: router)
         for feature in mounted {
             feature.feature.addRoutes(to: router.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))
@@ -60,7 +61,10 @@ public struct Switchyard: Sendable {
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "switchyard"),
             onServerRunning: onServerRunning, logger: logger)
         return Switchyard(
-            application: application, backgroundServices: mounted.flatMap(\.feature.backgroundServices),
+            application: application,
+            // First in the group, so it shuts down last, after the server and the jobs using it.
+            backgroundServices: [InfrastructureShutdown(infrastructure: infrastructure)]
+                + mounted.flatMap(\.feature.backgroundServices),
             settings: settings, logger: logger)
     }
 

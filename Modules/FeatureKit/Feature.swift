@@ -42,11 +42,14 @@ public struct FeatureDependencies: Sendable {
     public var random: RandomSource
     /// `auth.admin-token`; nil leaves admin routes open.
     public var adminToken: String?
+    /// Shared Redis, PostgreSQL and HTTP clients, opened on first use.
+    public var infrastructure: SharedInfrastructure
 
     public init(
-        settings: Settings, logger: Logger, metrics: any MetricsFactory,
+        settings: Settings, logger: Logger, metrics: any MetricsFactory, infrastructure: SharedInfrastructure,
         clock: WallClock = .system, random: RandomSource = .system, adminToken: String? = nil
     ) {
+        self.infrastructure = infrastructure
         self.settings = settings
         self.logger = logger
         self.metrics = metrics

@@ -57,7 +57,7 @@ import Testing
         (["HTTP_PORT": "abc"], "http.port: 'abc' is not an integer"),
         (["HTTP_PORT": "70000"], "http.port: 70000 is out of range 0...65535"),
         (["FEATURES": "echo,nope"], "features.enabled: unknown feature 'nope' (known: all, none, echo)"),
-        (["REDIS_URL": "localhost:6379"], "redis.url: is not a valid URL (expected redis://host... or rediss://host...)"),
+        (["REDIS_URL": "localhost:6379"], "redis.url: invalid Redis URL: expected redis://[user:password@]host:port/db (TLS is not supported)"),
         (["DATABASE_URL": "mysql://x@y/z"], "postgres.url: is not a valid URL (expected postgres://host... or postgresql://host...)"),
         (["HTTP_MAX_BODY_SIZE": "10"], "http.max-body-size: 10 is out of range 1024...67108864"),
         (["HTTP_SHUTDOWN_TIMEOUT": "soon"], "http.shutdown-timeout: 'soon' is not a number of seconds"),

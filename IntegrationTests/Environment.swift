@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// The services the integration tests run against, from the same variables the server reads.
+/// A missing variable fails the test: integration tests never skip silently.
+enum TestEnvironment {
+    static func require(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            throw MissingService(variable: name)
+        }
+        return value
+    }
+
+    static var redisURL: String { get throws { try require("REDIS_URL") } }
+
+    struct MissingService: Error, CustomStringConvertible {
+        let variable: String
+        var description: String {
+            "\(variable) is not set: run the integration tests through scripts/test, which starts Redis and PostgreSQL"
+        }
+    }
+}
+
+/// A private redis-server on its own port, for tests that kill, restart or reconfigure it.
+final class RedisProcess: @unchecked Sendable {
+    let port: Int
+    private let arguments: [String]
+    private var process: Process?
+
+    init(arguments: [String] = []) {
+        port = Int.random(in: 20_000...40_000)
+        self.arguments = arguments
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        try await waitUntilAccepting()
+    }
+
+    /// SIGKILL: the connection drops with no goodbye, as in a crash.
+    func kill() {
+        guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { kill() }
+
+    private func waitUntilAccepting() async throws {
+        for _ in 0..<100 {
+            if canConnect() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw CancellationError()
+    }
+
+    private func canConnect() -> Bool {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Redis
+import Testing
+
+/// Failure handling against private redis-server processes that the tests kill and restart.
+@Suite(.serialized) struct RedisFailureTests {
+    @Test func killedServerGivesTypedErrorsFastThenRecoversAfterRestart() async throws {
+        let server = RedisProcess()
+        try await server.start()
+        let client = RedisClient(configuration: try RedisConfiguration(url: server.url, commandTimeout: .seconds(2)))
+        try await client.send("SET", "k", "v")
+
+        // Mixed load while the server dies.
+        let outcomes = try await withThrowingTaskGroup(of: (ok: Int, unavailable: Int).self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    var ok = 0
+                    var unavailable = 0
+                    let stop = ContinuousClock.now + .milliseconds(600)
+                    while ContinuousClock.now < stop {
+                        do {
+                            _ = try await client.send("GET", "k")
+                            ok += 1
+                        } catch let error as RedisError {
+                            #expect(error.isUnavailable, "unexpected \(error)")
+                            unavailable += 1
+                        }
+                    }
+                    return (ok, unavailable)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            server.kill()
+            return try await group.reduce(into: (ok: 0, unavailable: 0)) { $0.ok += $1.ok; $0.unavailable += $1.unavailable }
+        }
+        #expect(outcomes.ok > 0)
+        #expect(outcomes.unavailable > 0)
+
+        // While it is down, each command fails quickly instead of hanging.
+        let start = ContinuousClock.now
+        await #expect(throws: RedisError.self) { try await client.send("GET", "k") }
+        #expect(ContinuousClock.now - start < .seconds(1))
+
+        try await server.start()
+        let restarted = ContinuousClock.now
+        var recovered = false
+        while ContinuousClock.now - restarted < .seconds(2) {
+            if (try? await client.send("PING")) == .status("PONG") {
+                recovered = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(recovered, "client did not recover within 2 s of the restart")
+        await client.close()
+    }
+
+    @Test func wrongPasswordIsAClearError() async throws {
+        let server = RedisProcess(arguments: ["--requirepass", "right-password"])
+        try await server.start()
+        let wrong = RedisClient(configuration: try RedisConfiguration(url: "redis://:wrong@127.0.0.1:\(server.port)/0"))
+        let error = await #expect(throws: RedisError.self) { try await wrong.send("PING") }
+        #expect(error?.description.contains("authentication failed") == true, "\(String(describing: error))")
+
+        let right = RedisClient(
+            configuration: try RedisConfiguration(url: "redis://:right-password@127.0.0.1:\(server.port)/3"))
+        #expect(try await right.send("PING") == .status("PONG"))
+        try await right.send("SET", "in-db-3", "yes")
+        #expect(try await right.send("CLIENT", "INFO").string?.contains("db=3") == true)
+        await right.close()
+        await wrong.close()
+        server.kill()
+    }
+
+    @Test func commandTimeoutFailsTheCommandAndTheClientCarriesOn() async throws {
+        let server = RedisProcess()
+        try await server.start()
+        let client = RedisClient(
+            configuration: try RedisConfiguration(url: server.url, connections: 1, commandTimeout: .milliseconds(300)))
+        let start = ContinuousClock.now
+        await #expect(throws: RedisError.timeout) { try await client.send("BLPOP", "never", 5) }
+        #expect(ContinuousClock.now - start < .seconds(1))
+        var answered = false
+        for _ in 0..<50 where !answered {
+            answered = (try? await client.send("PING")) == .status("PONG")
+            if !answered { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(answered)
+        await client.close()
+        server.kill()
+    }
+
+    @Test func refusedConnectionIsUnavailableNotACrash() async throws {
+        let client = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:1/0"))
+        let error = await #expect(throws: RedisError.self) { try await client.send("PING") }
+        #expect(error?.isUnavailable == true)
+        #expect(await client.problem() != nil)
+    }
+
+    @Test func urlsAreParsed() throws {
+        let full = try RedisConfiguration(url: "redis://user:p%40ss@cache.internal:6380/2")
+        #expect(full.host == "cache.internal")
+        #expect(full.port == 6380)
+        #expect(full.username == "user")
+        #expect(full.password == "p@ss")
+        #expect(full.database == 2)
+        #expect(try RedisConfiguration(url: "redis://localhost").port == 6379)
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "rediss://localhost") }
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "redis://localhost/x") }
+    }
+}

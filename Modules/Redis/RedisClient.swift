@@ -1,0 +1,116 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The async Redis client every Redis-using feature goes through: a few connections shared by
+/// all callers, commands from concurrent tasks pipelined on them, never blocking an event loop.
+public final class RedisClient: Sendable {
+    public let configuration: RedisConfiguration
+    private let connections: [RedisConnection]
+    private let nextConnection = Atomic<Int>(0)
+    private let scripts = Mutex<[String: String]>([:])
+
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "switchyard.redis")
+    ) {
+        self.configuration = configuration
+        connections = (0..<configuration.connections).map { _ in
+            RedisConnection(configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger)
+        }
+    }
+
+    /// Sends one command. An error reply throws `RedisError.server`.
+    @discardableResult
+    public func send(_ command: RedisCommand) async throws -> RedisReply {
+        let reply = try await write([command])[0]
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply
+    }
+
+    @discardableResult
+    public func send(_ name: String, _ arguments: any RedisArgument...) async throws -> RedisReply {
+        try await send(RedisCommand(name, arguments))
+    }
+
+    /// Sends the commands back to back on one connection and returns every reply in order;
+    /// error replies are returned as `.error`, not thrown.
+    public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+        guard !commands.isEmpty else { return [] }
+        return try await write(commands)
+    }
+
+    /// Runs the commands atomically (MULTI ... EXEC) and returns EXEC's replies.
+    public func transaction(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+        let replies = try await write([RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")])
+        for reply in replies.dropLast() {
+            if case .error(let message) = reply { throw RedisError.server(message) }
+        }
+        switch replies.last {
+        case .array(let results)?: return results
+        case .error(let message)?: throw RedisError.server(message)
+        default: throw RedisError.unexpectedReply("EXEC returned \(String(describing: replies.last))")
+        }
+    }
+
+    /// Runs a Lua script by its SHA1 (EVALSHA), loading it first or again when Redis does not
+    /// know it (after a restart or SCRIPT FLUSH).
+    @discardableResult
+    public func evalScript(
+        _ source: String, keys: [any RedisArgument], arguments: [any RedisArgument] = []
+    ) async throws -> RedisReply {
+        let sha: String
+        if let cached = scripts.withLock({ $0[source] }) {
+            sha = cached
+        } else {
+            sha = try await loadScript(source)
+        }
+        let tail: [any RedisArgument] = [keys.count] + keys + arguments
+        do {
+            return try await send(RedisCommand("EVALSHA", [sha] + tail))
+        } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
+            let reloaded = try await loadScript(source)
+            return try await send(RedisCommand("EVALSHA", [reloaded] + tail))
+        }
+    }
+
+    private func loadScript(_ source: String) async throws -> String {
+        guard let sha = try await send("SCRIPT", "LOAD", source).string else {
+            throw RedisError.unexpectedReply("SCRIPT LOAD returned no SHA1")
+        }
+        scripts.withLock { $0[source] = sha }
+        return sha
+    }
+
+    /// Nil when Redis answers PING, otherwise why not.
+    public func problem() async -> String? {
+        do {
+            let reply = try await send("PING")
+            return reply == .status("PONG") ? nil : "unexpected PING reply"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Closes every connection; later commands fail with `unavailable`.
+    public func close() async {
+        for connection in connections {
+            await connection.close()
+        }
+    }
+
+    private func write(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+        let index = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
+        let channel = try await connections[index % connections.count].channel()
+        let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
+        // Encoding happens here, on the caller's thread, not on the event loop.
+        let request = RedisRequest(encoding: commands, promise: promise)
+        channel.write(request).whenFailure { error in
+            // The handler never saw the request (channel already gone): the promise is ours.
+            promise.fail(RedisError.unavailable("\(error)"))
+        }
+        return try await promise.futureResult.get()
+    }
+}

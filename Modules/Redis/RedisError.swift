@@ -1,0 +1,31 @@
+/// What can go wrong talking to Redis.
+public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No connection could be used: refused, dropped, authentication failed, or backing off.
+    case unavailable(String)
+    /// No reply within the command timeout; the connection was reset.
+    case timeout
+    /// Redis answered with an error reply (`ERR ...`, `WRONGTYPE ...`, `NOSCRIPT ...`).
+    case server(String)
+    /// A reply of a shape the helper did not expect.
+    case unexpectedReply(String)
+    /// `redis.url` cannot be used.
+    case invalidURL(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let reason): "Redis unavailable: \(reason)"
+        case .timeout: "Redis command timed out"
+        case .server(let message): "Redis error: \(message)"
+        case .unexpectedReply(let detail): "unexpected Redis reply: \(detail)"
+        case .invalidURL(let reason): "invalid Redis URL: \(reason)"
+        }
+    }
+
+    /// True for failures of the connection rather than of the command: callers answer 503.
+    public var isUnavailable: Bool {
+        switch self {
+        case .unavailable, .timeout: true
+        default: false
+        }
+    }
+}
