@@ -31,7 +31,15 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Shared infrastructure adapters.
-        .target(name: "Postgres", path: "Modules/Postgres"),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/Postgres"),
         .target(
             name: "Redis",
             dependencies: [
@@ -78,6 +86,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "App/Main"),
+        // Load probes for scripts/bench (not shipped).
+        .executableTarget(
+            name: "switchyard-bench",
+            dependencies: ["Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "App/Bench"),
 
         .testTarget(
             name: "FeatureKitTests",
@@ -93,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

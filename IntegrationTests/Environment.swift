@@ -12,6 +12,7 @@ enum TestEnvironment {
     }
 
     static var redisURL: String { get throws { try require("REDIS_URL") } }
+    static var databaseURL: String { get throws { try require("DATABASE_URL") } }
 
     struct MissingService: Error, CustomStringConvertible {
         let variable: String

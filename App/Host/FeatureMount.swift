@@ -64,3 +64,9 @@ struct RouteTable {
         for route in routes { owners[route.shape] = owner }
     }
 }
+
+/// Any other reason startup cannot go on, as one line.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

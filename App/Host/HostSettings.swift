@@ -12,7 +12,7 @@ public struct HostSettings: Sendable {
     public var prefixes: [String: String]
     public var adminToken: String?
     public var redis: RedisConfiguration
-    public var postgresURL: URL
+    public var postgres: PostgresConfiguration
     public var logLevel: Logger.Level
 
     public init(_ settings: Settings, knownFeatures: [any Feature.Type]) throws {
@@ -29,9 +29,16 @@ public struct HostSettings: Sendable {
         } catch let error as RedisError {
             throw ConfigurationError(key: "redis.url", problem: error.description)
         }
-        postgresURL = try settings.url(
-            "postgres.url", default: "postgres://switchyard@127.0.0.1:5432/switchyard",
-            schemes: ["postgres", "postgresql"])
+        do {
+            postgres = try PostgresConfiguration(
+                url: settings.string("postgres.url", secret: true) ?? "postgres://switchyard@127.0.0.1:5432/switchyard",
+                minConnections: settings.int("postgres.pool-min", default: 1, in: 0...256),
+                maxConnections: settings.int("postgres.pool-size", default: 10, in: 1...256),
+                acquireTimeout: settings.seconds("postgres.acquire-timeout", default: 5, in: 0.01...600),
+                statementTimeout: settings.seconds("postgres.statement-timeout", default: 30, in: 0.01...3600))
+        } catch let error as PostgresError {
+            throw ConfigurationError(key: "postgres.url", problem: error.description)
+        }
         let level = settings.string("log.level") ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError(key: "log.level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")

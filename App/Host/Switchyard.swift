@@ -2,6 +2,7 @@ import FeatureKit
 import Hummingbird
 import NIOCore
 import Logging
+import Metrics
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -24,24 +25,11 @@ public struct Switchyard: Sendable {
     ) async throws -> Switchyard {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
         let registry = PrometheusCollectorRegistry()
-        let metricsFactory = PrometheusMetricsFactory(registry: registry)
-        let infrastructure = SharedInfrastructure(redis: settings.redis)
-
-        var table = RouteTable()
-        try table.claim(
-            OperationalRoutes.paths.map { RouteKey(method: "GET", path: $0) }, for: "operational endpoints")
-        var mounted: [MountedFeature] = []
-        for type in settings.enabledFeatures {
-            let dependencies = FeatureDependencies(
-                settings: source.scoped("features.\(type.id)"),
-                logger: Logger(label: "switchyard.\(type.id)"),
-                metrics: metricsFactory, infrastructure: infrastructure, clock: clock, random: random, adminToken: settings.adminToken)
-            let feature = try await type.init(dependencies)
-            let prefix = settings.prefixes[type.id] ?? "/\(type.id)"
-            let routes = RouteTable.routes(prefix: prefix, register: feature.addRoutes)
-            try table.claim(routes, for: type.id)
-            mounted.append(MountedFeature(id: type.id, prefix: prefix, feature: feature, routes: routes))
-        }
+        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres)
+        let mounted = try await mountFeatures(
+            settings: settings, source: source, infrastructure: infrastructure,
+            metrics: PrometheusMetricsFactory(registry: registry), clock: clock, random: random)
+        try await migrate(mounted, infrastructure: infrastructure)
 
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
         // Middleware applies only to routes added after it, so it all goes first.
@@ -66,6 +54,53 @@ public struct Switchyard: Sendable {
             backgroundServices: [InfrastructureShutdown(infrastructure: infrastructure)]
                 + mounted.flatMap(\.feature.backgroundServices),
             settings: settings, logger: logger)
+    }
+
+    /// Constructs the enabled features and checks their routes for collisions.
+    static func mountFeatures(
+        settings: HostSettings, source: Settings, infrastructure: SharedInfrastructure,
+        metrics: any MetricsFactory, clock: WallClock, random: RandomSource
+    ) async throws -> [MountedFeature] {
+        var table = RouteTable()
+        try table.claim(
+            OperationalRoutes.paths.map { RouteKey(method: "GET", path: $0) }, for: "operational endpoints")
+        var mounted: [MountedFeature] = []
+        for type in settings.enabledFeatures {
+            let dependencies = FeatureDependencies(
+                settings: source.scoped("features.\(type.id)"),
+                logger: Logger(label: "switchyard.\(type.id)"),
+                metrics: metrics, infrastructure: infrastructure, clock: clock, random: random,
+                adminToken: settings.adminToken)
+            let feature = try await type.init(dependencies)
+            let prefix = settings.prefixes[type.id] ?? "/\(type.id)"
+            let routes = RouteTable.routes(prefix: prefix, register: feature.addRoutes)
+            try table.claim(routes, for: type.id)
+            mounted.append(MountedFeature(id: type.id, prefix: prefix, feature: feature, routes: routes))
+        }
+        return mounted
+    }
+
+    /// Applies each feature's pending migrations; features without any touch no database.
+    static func migrate(_ features: [MountedFeature], infrastructure: SharedInfrastructure) async throws {
+        for mounted in features where !mounted.feature.migrations.isEmpty {
+            do {
+                try await Migrator(client: infrastructure.postgres())
+                    .apply(feature: mounted.id, mounted.feature.migrations)
+            } catch let error as PostgresError {
+                throw StartupError("migrations of \(mounted.id) failed: \(error)")
+            }
+        }
+    }
+
+    /// `switchyard migrate`: applies the enabled features' migrations and returns.
+    public static func migrateOnly(settings source: Settings, knownFeatures: [any Feature.Type]) async throws {
+        let settings = try HostSettings(source, knownFeatures: knownFeatures)
+        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres)
+        let mounted = try await mountFeatures(
+            settings: settings, source: source, infrastructure: infrastructure,
+            metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), clock: .system, random: .system)
+        try await migrate(mounted, infrastructure: infrastructure)
+        await infrastructure.close()
     }
 
     /// Serves until SIGTERM/SIGINT, then stops accepting, lets in-flight requests finish (up to

@@ -80,19 +80,6 @@ public struct Settings: Sendable {
         }
         return reader.bool(forKey: absolute) ?? defaultValue
     }
-
-    /// A URL with one of `schemes` and a host; the message never repeats the value, which may
-    /// hold a password.
-    public func url(_ key: String, default defaultValue: String, schemes: Set<String>) throws -> URL {
-        let text = string(key, secret: true) ?? defaultValue
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
-            let host = url.host, !host.isEmpty
-        else {
-            let expected = schemes.sorted().map { "\($0)://host..." }.joined(separator: " or ")
-            throw ConfigurationError(key: fullKey(key), problem: "is not a valid URL (expected \(expected))")
-        }
-        return url
-    }
 }
 
 /// A configuration value that stops startup; its description is the one line printed.

@@ -6,12 +6,28 @@ import Synchronization
 /// feature asks for is ever connected, checked by `/ready`, and closed at shutdown.
 public final class SharedInfrastructure: Sendable {
     let redisConfiguration: RedisConfiguration
+    let postgresConfiguration: PostgresConfiguration
     let logger: Logger
     private let redisClient = Mutex<RedisClient?>(nil)
+    private let postgresClient = Mutex<PostgresClient?>(nil)
 
-    public init(redis: RedisConfiguration, logger: Logger = Logger(label: "switchyard.infrastructure")) {
+    public init(
+        redis: RedisConfiguration, postgres: PostgresConfiguration,
+        logger: Logger = Logger(label: "switchyard.infrastructure")
+    ) {
         redisConfiguration = redis
+        postgresConfiguration = postgres
         self.logger = logger
+    }
+
+    /// The one PostgreSQL client (connection pool) of the process.
+    public func postgres() -> PostgresClient {
+        postgresClient.withLock { client in
+            if let client { return client }
+            let created = PostgresClient(configuration: postgresConfiguration)
+            client = created
+            return created
+        }
     }
 
     /// The one Redis client of the process.
@@ -30,12 +46,16 @@ public final class SharedInfrastructure: Sendable {
         if let redis = redisClient.withLock({ $0 }) {
             checks.append(DependencyCheck(name: "redis", check: redis.problem))
         }
+        if let postgres = postgresClient.withLock({ $0 }) {
+            checks.append(DependencyCheck(name: "postgres", check: postgres.problem))
+        }
         return checks
     }
 
     /// Closes every client that was opened.
     public func close() async {
         await redisClient.withLock { $0 }?.close()
+        await postgresClient.withLock { $0 }?.close()
     }
 }
 
@@ -49,5 +69,11 @@ struct DependencyCheck: HealthCheck {
 extension RedisError: APIErrorConvertible {
     public var apiError: APIError {
         isUnavailable ? .dependencyUnavailable("Redis") : .internalError
+    }
+}
+
+extension PostgresError: APIErrorConvertible {
+    public var apiError: APIError {
+        isUnavailable ? .dependencyUnavailable("PostgreSQL") : .internalError
     }
 }

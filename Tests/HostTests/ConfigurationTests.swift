@@ -39,7 +39,7 @@ import Testing
             ])
         #expect(server.settings.enabledFeatures.isEmpty)
         #expect(server.settings.adminToken == "s3cret")
-        #expect(server.settings.postgresURL.port == 5433)
+        #expect(server.settings.postgres.url == "postgres://u:p@db.example:5433/app")
     }
 
     @Test func featureKeysReachTheFeatureThroughTheirEnvironmentName() async throws {
@@ -58,7 +58,7 @@ import Testing
         (["HTTP_PORT": "70000"], "http.port: 70000 is out of range 0...65535"),
         (["FEATURES": "echo,nope"], "features.enabled: unknown feature 'nope' (known: all, none, echo)"),
         (["REDIS_URL": "localhost:6379"], "redis.url: invalid Redis URL: expected redis://[user:password@]host:port/db (TLS is not supported)"),
-        (["DATABASE_URL": "mysql://x@y/z"], "postgres.url: is not a valid URL (expected postgres://host... or postgresql://host...)"),
+        (["DATABASE_URL": "mysql://x@y/z"], "postgres.url: invalid PostgreSQL URL: expected postgres://user:password@host:port/database"),
         (["HTTP_MAX_BODY_SIZE": "10"], "http.max-body-size: 10 is out of range 1024...67108864"),
         (["HTTP_SHUTDOWN_TIMEOUT": "soon"], "http.shutdown-timeout: 'soon' is not a number of seconds"),
         (["FEATURES_ECHO_PREFIX": "no-slash"], "features.echo.prefix: 'no-slash' must be a path like /echo or /"),

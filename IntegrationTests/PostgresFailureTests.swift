@@ -1,0 +1,75 @@
+import Foundation
+import Postgres
+import Testing
+
+@Suite(.serialized) struct PostgresFailureTests {
+    @Test func crashAndRestartGiveTypedErrorsThenRecovery() async throws {
+        let server = try PostgresProcess()
+        defer { server.destroy() }
+        try server.start()
+        let client = PostgresClient(
+            configuration: try PostgresConfiguration(url: server.url, maxConnections: 4, acquireTimeout: .seconds(1)))
+        #expect(try await client.query("SELECT 1 AS one").first!.decode(Int.self, "one") == 1)
+
+        let outcome = try await withThrowingTaskGroup(of: (ok: Int, unavailable: Int).self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var result = (ok: 0, unavailable: 0)
+                    let stop = ContinuousClock.now + .milliseconds(800)
+                    while ContinuousClock.now < stop {
+                        do {
+                            _ = try await client.query("SELECT 1")
+                            result.ok += 1
+                        } catch let error as PostgresError {
+                            #expect(error.isUnavailable, "unexpected \(error)")
+                            result.unavailable += 1
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
+                    }
+                    return result
+                }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+            try server.crash()
+            return try await group.reduce(into: (ok: 0, unavailable: 0)) { $0.ok += $1.ok; $0.unavailable += $1.unavailable }
+        }
+        #expect(outcome.ok > 0)
+        #expect(outcome.unavailable > 0)
+
+        try server.start()
+        var recovered = false
+        let restarted = ContinuousClock.now
+        while !recovered, ContinuousClock.now - restarted < .seconds(5) {
+            recovered = (try? await client.query("SELECT 1")) != nil
+            if !recovered { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(recovered)
+        await client.close()
+    }
+
+    @Test func refusedConnectionIsUnavailable() async throws {
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: "postgres://x@127.0.0.1:1/db"))
+        let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT 1") }
+        #expect(error?.isUnavailable == true)
+        #expect(await client.problem() != nil)
+        await client.close()
+    }
+
+    @Test func wrongPasswordIsAClearError() async throws {
+        var components = URLComponents(string: try TestEnvironment.databaseURL)!
+        components.password = "definitely-wrong"
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: components.string!))
+        let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT 1") }
+        #expect(error?.description.contains("password authentication failed") == true, "\(String(describing: error))")
+        await client.close()
+    }
+
+    @Test func statementTimeoutCancelsLongQueries() async throws {
+        let client = PostgresClient(
+            configuration: try PostgresConfiguration(url: try TestEnvironment.databaseURL, statementTimeout: .milliseconds(200)))
+        let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT pg_sleep(2)") }
+        #expect(error?.sqlState == "57014")
+        #expect(try await client.query("SELECT 1 AS one").first!.decode(Int.self, "one") == 1)
+        await client.close()
+    }
+}

@@ -1,0 +1,159 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Lends connections to one caller at a time. At most `maxConnections` exist; callers beyond
+/// that wait in FIFO order up to `acquireTimeout`. Broken connections are discarded, and the
+/// next caller opens a fresh one, which is how a restarted server is picked up.
+final class ConnectionPool: Sendable {
+    /// What a caller is handed: an idle connection, or the right to open one.
+    private enum Lease: Sendable {
+        case existing(PostgresConnection)
+        case open
+    }
+
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<Lease, any Error>
+    }
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiters = CircularBuffer<Waiter>()
+        var nextWaiterID = 0
+        var closed = false
+    }
+
+    let configuration: PostgresConfiguration
+    /// One thread per possible connection: a blocking libpq call never waits for a thread.
+    let threads: NIOThreadPool
+    private let state = Mutex(State())
+
+    init(configuration: PostgresConfiguration) {
+        self.configuration = configuration
+        threads = NIOThreadPool(numberOfThreads: configuration.maxConnections)
+        threads.start()
+    }
+
+    /// Runs `body` with a connection of its own on a pool thread, then returns the connection.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let connection = try await acquire()
+        do {
+            let result = try await threads.runIfActive { try body(connection) }
+            release(connection)
+            return result
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    func acquire() async throws -> PostgresConnection {
+        switch try await lease() {
+        case .existing(let connection):
+            return connection
+        case .open:
+            do {
+                let configuration = self.configuration
+                return try await threads.runIfActive { try PostgresConnection.connect(configuration) }
+            } catch {
+                releaseSlot()
+                throw error as? PostgresError ?? .unavailable("\(error)")
+            }
+        }
+    }
+
+    func release(_ connection: PostgresConnection) {
+        if !connection.isReusable {
+            releaseSlot()
+            return
+        }
+        let waiter = state.withLock { state -> Waiter? in
+            if state.closed { return nil }
+            if let waiter = state.waiters.popFirst() { return waiter }
+            state.idle.append(connection)
+            return nil
+        }
+        waiter?.continuation.resume(returning: .existing(connection))
+    }
+
+    /// Opens connections up to `minConnections` ahead of demand; failures are left for later.
+    func prewarm() async {
+        for _ in 0..<configuration.minConnections {
+            if let connection = try? await acquire() { release(connection) }
+        }
+    }
+
+    func close() async {
+        let (idle, waiters) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.idle = []
+                state.waiters = []
+            }
+            return (state.idle, Array(state.waiters))
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: PostgresError.unavailable("client closed")) }
+        // PQfinish (in deinit) says goodbye over the socket: do it on a pool thread.
+        try? await threads.runIfActive { withExtendedLifetime(idle) {} }
+        try? await threads.shutdownGracefully()
+    }
+
+    private func lease() async throws -> Lease {
+        let immediate = try state.withLock { state -> Lease? in
+            if state.closed { throw PostgresError.unavailable("client closed") }
+            if let connection = state.idle.popLast() { return .existing(connection) }
+            if state.open < configuration.maxConnections {
+                state.open += 1
+                return .open
+            }
+            return nil
+        }
+        if let immediate { return immediate }
+        return try await waitForLease()
+    }
+
+    private func waitForLease() async throws -> Lease {
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        let timeout = configuration.acquireTimeout
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            self.abandon(waiter: id, with: .unavailable("no connection free within \(timeout)"))
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let stillOpen = state.withLock { state -> Bool in
+                    if state.closed { return false }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return true
+                }
+                if !stillOpen { continuation.resume(throwing: PostgresError.unavailable("client closed")) }
+            }
+        } onCancel: {
+            self.abandon(waiter: id, with: .unavailable("cancelled while waiting for a connection"))
+        }
+    }
+
+    private func abandon(waiter id: Int, with error: PostgresError) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: error)
+    }
+
+    /// A connection went away: its slot passes to the first waiter, who opens a new one.
+    private func releaseSlot() {
+        let waiter = state.withLock { state -> Waiter? in
+            if let waiter = state.waiters.popFirst() { return waiter }
+            state.open -= 1
+            return nil
+        }
+        waiter?.continuation.resume(returning: .open)
+    }
+}

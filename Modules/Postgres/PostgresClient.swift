@@ -1,0 +1,139 @@
+import Logging
+
+/// The async PostgreSQL client every PostgreSQL-using feature goes through: a pool of libpq
+/// connections driven on threads of its own, bound parameters only.
+public final class PostgresClient: Sendable {
+    public let configuration: PostgresConfiguration
+    private let pool: ConnectionPool
+
+    public init(configuration: PostgresConfiguration) {
+        self.configuration = configuration
+        pool = ConnectionPool(configuration: configuration)
+        let pool = self.pool
+        Task { await pool.prewarm() }
+    }
+
+    /// Runs one statement with bound parameters and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> PostgresRows {
+        try await query(sql, parameters: parameters)
+    }
+
+    @discardableResult
+    public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresRows {
+        let bound = parameters.map(\.postgresParameter)
+        return try await pool.withConnection { try $0.query(sql, bound) }
+    }
+
+    /// Runs one statement and returns how many rows it affected.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> Int {
+        try await query(sql, parameters: parameters).affectedRows
+    }
+
+    /// Runs `body` in one transaction on one connection: committed when it returns, rolled back
+    /// when it throws (cancellation included). Serialization failures and deadlocks are retried
+    /// up to `attempts` times in all, with the body run afresh.
+    public func transaction<T: Sendable>(
+        isolation: IsolationLevel = .readCommitted, attempts: Int = 1,
+        _ body: (PostgresTransaction) async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await transactionOnce(isolation: isolation, body)
+            } catch let error as PostgresError where error.isRetryable && attempt < attempts {
+                attempt += 1
+            }
+        }
+    }
+
+    private func transactionOnce<T: Sendable>(
+        isolation: IsolationLevel, _ body: (PostgresTransaction) async throws -> T
+    ) async throws -> T {
+        let connection = try await pool.acquire()
+        let transaction = PostgresTransaction(connection: connection, pool: pool)
+        do {
+            try await transaction.run { try $0.simpleQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue)") }
+            let result = try await body(transaction)
+            try await transaction.run { try $0.simpleQuery("COMMIT") }
+            pool.release(connection)
+            return result
+        } catch {
+            // The rollback must run even when the task was cancelled (the unstructured task is
+            // not); a connection still in a transaction is discarded by `release` either way.
+            if !connection.isConnectionLost {
+                let pool = self.pool
+                await Task { _ = try? await pool.threads.runIfActive { try connection.simpleQuery("ROLLBACK") } }.value
+            }
+            pool.release(connection)
+            throw error
+        }
+    }
+
+    /// Loads rows with `COPY table (columns) FROM STDIN`; returns the number of rows copied.
+    @discardableResult
+    public func copyIn(_ sql: String, rows: [[any PostgresEncodable]]) async throws -> Int {
+        let data = try CopyFormat.encode(rows)
+        return try await pool.withConnection { try $0.copyIn(sql, data: data) }
+    }
+
+    /// Nil when a round trip works, otherwise why not.
+    public func problem() async -> String? {
+        do {
+            _ = try await query("SELECT 1")
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    public func close() async {
+        await pool.close()
+    }
+}
+
+public enum IsolationLevel: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+}
+
+/// Statements inside one transaction, all on the transaction's connection.
+public struct PostgresTransaction: Sendable {
+    let connection: PostgresConnection
+    let pool: ConnectionPool
+
+    @discardableResult
+    public func query(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> PostgresRows {
+        try await query(sql, parameters: parameters)
+    }
+
+    @discardableResult
+    public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresRows {
+        let bound = parameters.map(\.postgresParameter)
+        return try await run { try $0.query(sql, bound) }
+    }
+
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> Int {
+        try await query(sql, parameters: parameters).affectedRows
+    }
+
+    /// Several statements at once through the simple protocol (no parameters): migrations.
+    public func executeScript(_ sql: String) async throws {
+        try await run { try $0.simpleQuery(sql) }
+    }
+
+    @discardableResult
+    public func copyIn(_ sql: String, rows: [[any PostgresEncodable]]) async throws -> Int {
+        let data = try CopyFormat.encode(rows)
+        return try await run { try $0.copyIn(sql, data: data) }
+    }
+
+    @discardableResult
+    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let connection = self.connection
+        return try await pool.threads.runIfActive { try body(connection) }
+    }
+}

@@ -1,0 +1,186 @@
+internal import CLibPQ
+import Foundation
+
+/// One libpq connection, driven with libpq's blocking calls on a thread the pool owns (never an
+/// event loop, never the cooperative pool). The pool lends it to one caller at a time; that is
+/// the whole of its thread safety.
+final class PostgresConnection: @unchecked Sendable {
+    private let connection: OpaquePointer
+    /// Prepared statement name for each SQL text this connection has prepared.
+    private var prepared: [String: String] = [:]
+
+    private init(connection: OpaquePointer) {
+        self.connection = connection
+    }
+
+    deinit {
+        PQfinish(connection)
+    }
+
+    /// Connects with the session settings every query relies on (ISO dates in UTC, statement
+    /// timeout) sent in the startup packet, so they cost no extra round trip.
+    static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
+        let options = [
+            "-c DateStyle=ISO", "-c TimeZone=UTC", "-c client_encoding=UTF8",
+            "-c statement_timeout=\(configuration.statementTimeoutMilliseconds)",
+        ].joined(separator: " ")
+        let keywords = ["dbname", "connect_timeout", "options", "application_name"]
+        let values = [configuration.url, "\(configuration.connectTimeoutSeconds)", options, "switchyard"]
+        let handle = withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in
+                // expand_dbname = 1: the URL in dbname supplies host, user, password, database.
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let handle else { throw PostgresError.unavailable("out of memory") }
+        let connection = PostgresConnection(connection: handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError.unavailable(connection.errorMessage)
+        }
+        return connection
+    }
+
+    /// True once libpq has seen the socket fail.
+    var isConnectionLost: Bool { PQstatus(connection) != CONNECTION_OK }
+
+    /// Connected and outside any transaction: safe to lend to the next caller. Anything else is
+    /// discarded rather than lend out its state.
+    var isReusable: Bool { !isConnectionLost && PQtransactionStatus(connection) == PQTRANS_IDLE }
+
+    /// A statement with bound parameters, prepared once per connection and SQL text.
+    func query(_ sql: String, _ parameters: [PostgresParameter]) throws -> PostgresRows {
+        let name = try statementName(for: sql, parameterCount: parameters.count)
+        let result = try withParameters(parameters) { values, lengths, formats in
+            PQexecPrepared(connection, name, Int32(parameters.count), values, lengths, formats, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Statements without parameters through the simple protocol: transaction control and
+    /// migrations, which may hold several statements.
+    @discardableResult
+    func simpleQuery(_ sql: String) throws -> PostgresRows {
+        try consume(PQexec(connection, sql))
+    }
+
+    /// `COPY ... FROM STDIN` with the rows already in COPY's text format.
+    func copyIn(_ sql: String, data: [UInt8]) throws -> Int {
+        let start = PQexec(connection, sql)
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            _ = try consume(start)
+            throw PostgresError.server(sqlState: "XX000", message: "statement did not start COPY FROM STDIN")
+        }
+        PQclear(start)
+        let chunk = 1 << 20
+        var failure: String?
+        data.withUnsafeBufferPointer { bytes in
+            var offset = 0
+            while offset < bytes.count, failure == nil {
+                let count = min(chunk, bytes.count - offset)
+                let sent = bytes.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: count) {
+                    PQputCopyData(connection, $0, Int32(count))
+                }
+                if sent != 1 { failure = errorMessage }
+                offset += count
+            }
+        }
+        guard PQputCopyEnd(connection, failure) == 1 else { throw unavailableOrServerError(nil) }
+        return try consume(PQgetResult(connection)).affectedRows
+    }
+
+    // MARK: Results and errors
+
+    /// Copies a result out, frees it, and drains libpq so the connection is ready again.
+    private func consume(_ result: OpaquePointer?) throws -> PostgresRows {
+        defer {
+            PQclear(result)
+            while let extra = PQgetResult(connection) { PQclear(extra) }
+        }
+        guard let result else { throw unavailableOrServerError(nil) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_SINGLE_TUPLE:
+            return rows(of: result)
+        default:
+            throw unavailableOrServerError(result)
+        }
+    }
+
+    private func rows(of result: OpaquePointer) -> PostgresRows {
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let values = (0..<rowCount).map { row in
+            (0..<columnCount).map { column -> String? in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, values: values, affectedRows: affected)
+    }
+
+    private func unavailableOrServerError(_ result: OpaquePointer?) -> PostgresError {
+        if isConnectionLost { return .unavailable(errorMessage) }
+        guard let result, let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))) else {
+            return .unavailable(errorMessage)
+        }
+        let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? errorMessage
+        return .server(sqlState: String(cString: state), message: message)
+    }
+
+    private var errorMessage: String {
+        String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func statementName(for sql: String, parameterCount: Int) throws -> String {
+        if let name = prepared[sql] { return name }
+        let name = "switchyard_\(prepared.count)"
+        let result = PQprepare(connection, name, sql, Int32(parameterCount), nil)
+        _ = try consume(result)
+        prepared[sql] = name
+        return name
+    }
+
+    /// Lays the parameters out as libpq wants them, valid for the duration of `body`.
+    private func withParameters<T>(
+        _ parameters: [PostgresParameter],
+        _ body: ([UnsafePointer<CChar>?], [Int32], [Int32]) throws -> T
+    ) throws -> T {
+        var buffers: [UnsafeMutableRawPointer?] = []
+        defer { buffers.forEach { free($0) } }
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        for parameter in parameters {
+            switch parameter {
+            case .null:
+                buffers.append(nil)
+                lengths.append(0)
+                formats.append(0)
+            case .text(let text):
+                // Text parameters are NUL-terminated for libpq; PostgreSQL rejects NUL in text too.
+                guard !text.utf8.contains(0) else {
+                    throw PostgresError.server(sqlState: "22021", message: "text parameters cannot contain NUL bytes")
+                }
+                buffers.append(UnsafeMutableRawPointer(strdup(text)))
+                lengths.append(0)
+                formats.append(0)
+            case .binary(let bytes):
+                let buffer = malloc(max(bytes.count, 1))!
+                bytes.withUnsafeBytes { source in
+                    if let base = source.baseAddress { buffer.copyMemory(from: base, byteCount: source.count) }
+                }
+                buffers.append(buffer)
+                lengths.append(Int32(bytes.count))
+                formats.append(1)
+            }
+        }
+        let values = buffers.map { $0.map { UnsafePointer($0.assumingMemoryBound(to: CChar.self)) } }
+        return try body(values, lengths, formats)
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+private func withCStrings<T>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { UnsafePointer($0) } + [nil])
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// A value bound as a statement parameter, sent in PostgreSQL's text form (bytea as binary).
+/// Parameters are always bound, never spliced into SQL.
+public protocol PostgresEncodable: Sendable {
+    var postgresParameter: PostgresParameter { get }
+}
+
+public enum PostgresParameter: Sendable, Equatable {
+    case text(String)
+    case binary([UInt8])
+    case null
+}
+
+/// A type a column's text form can be decoded into.
+public protocol PostgresDecodable {
+    init(postgresText text: String) throws
+}
+
+extension String: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(self) }
+    public init(postgresText text: String) { self = text }
+}
+
+extension Int: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(String(self)) }
+    public init(postgresText text: String) throws { self = try parse(text, as: Int.self, Int.init) }
+}
+
+extension Int64: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(String(self)) }
+    public init(postgresText text: String) throws { self = try parse(text, as: Int64.self, Int64.init) }
+}
+
+extension Int32: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(String(self)) }
+    public init(postgresText text: String) throws { self = try parse(text, as: Int32.self, Int32.init) }
+}
+
+extension Double: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter {
+        // PostgreSQL spells the non-finite values its own way.
+        if isNaN { return .text("NaN") }
+        if isInfinite { return .text(self > 0 ? "Infinity" : "-Infinity") }
+        return .text("\(self)")
+    }
+    public init(postgresText text: String) throws { self = try parse(text, as: Double.self, Double.init) }
+}
+
+extension Bool: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(self ? "t" : "f") }
+    public init(postgresText text: String) throws {
+        switch text {
+        case "t", "true": self = true
+        case "f", "false": self = false
+        default: throw PostgresError.decoding("'\(text)' is not a boolean")
+        }
+    }
+}
+
+/// Exact decimals (numeric) through Foundation's Decimal; never through binary floating point.
+extension Decimal: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(description) }
+    public init(postgresText text: String) throws {
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            throw PostgresError.decoding("'\(text)' is not a decimal")
+        }
+        self = value
+    }
+}
+
+extension UUID: PostgresEncodable, PostgresDecodable {
+    public var postgresParameter: PostgresParameter { .text(uuidString.lowercased()) }
+    public init(postgresText text: String) throws {
+        guard let value = UUID(uuidString: text) else { throw PostgresError.decoding("'\(text)' is not a UUID") }
+        self = value
+    }
+}
+
+/// timestamptz. Sessions run with `DateStyle=ISO` and `TimeZone=UTC`, so the text form is fixed.
+extension Date: PostgresEncodable, PostgresDecodable {
+    /// Microsecond precision, PostgreSQL's own; Foundation's ISO 8601 style stops at milliseconds.
+    public var postgresParameter: PostgresParameter {
+        let seconds = timeIntervalSince1970.rounded(.down)
+        let micros = Int(((timeIntervalSince1970 - seconds) * 1_000_000).rounded())
+        let whole = Date(timeIntervalSince1970: seconds)
+            .formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().time(includingFractionalSeconds: false))
+        return .text(whole.replacingOccurrences(of: "Z", with: "") + ".\(String(format: "%06d", micros))+00")
+    }
+
+    public init(postgresText text: String) throws {
+        // "2026-11-26 21:52:36.123456+00": seconds and fraction parsed apart to keep microseconds.
+        let pattern = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?\+00$/
+        guard let match = text.wholeMatch(of: pattern) else {
+            throw PostgresError.decoding("'\(text)' is not a UTC timestamp")
+        }
+        var components = DateComponents()
+        components.calendar = Calendar(identifier: .gregorian)
+        components.timeZone = .gmt
+        (components.year, components.month, components.day) = (Int(match.1), Int(match.2), Int(match.3))
+        (components.hour, components.minute, components.second) = (Int(match.4), Int(match.5), Int(match.6))
+        guard let whole = components.date else { throw PostgresError.decoding("'\(text)' is not a valid date") }
+        let fraction = match.7.map { Double("0.\($0)") ?? 0 } ?? 0
+        self = whole.addingTimeInterval(fraction)
+    }
+}
+
+/// bytea: sent binary, read from the server's hex text form (`\x0a1b...`).
+extension Array: PostgresEncodable, PostgresDecodable where Element == UInt8 {
+    public var postgresParameter: PostgresParameter { .binary(self) }
+    public init(postgresText text: String) throws {
+        guard text.hasPrefix("\\x"), text.utf8.count % 2 == 0 else {
+            throw PostgresError.decoding("bytea is not in hex form")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2 - 1)
+        var high: UInt8?
+        for character in text.utf8.dropFirst(2) {
+            guard let nibble = hexValue(character) else { throw PostgresError.decoding("bad hex in bytea") }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        self = bytes
+    }
+}
+
+extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
+    public var postgresParameter: PostgresParameter { self?.postgresParameter ?? .null }
+}
+
+private func hexValue(_ character: UInt8) -> UInt8? {
+    switch character {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}
+
+private func parse<T>(_ text: String, as type: T.Type, _ make: (String) -> T?) throws -> T {
+    guard let value = make(text) else { throw PostgresError.decoding("'\(text)' is not a \(T.self)") }
+    return value
+}
