@@ -89,7 +89,7 @@ let package = Package(
         // Load probes for scripts/bench (not shipped).
         .executableTarget(
             name: "switchyard-bench",
-            dependencies: ["Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Redis", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "App/Bench"),
 
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import Redis
 
 /// Client-side load generators for `scripts/bench`: they measure the adapters themselves,
@@ -9,7 +10,7 @@ struct SwitchyardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard-bench",
         abstract: "Adapter throughput probes used by scripts/bench.",
-        subcommands: [RedisZincrby.self])
+        subcommands: [RedisZincrby.self, PostgresSelect.self, PostgresCopy.self])
 }
 
 /// Options shared by every probe.
@@ -59,5 +60,50 @@ struct RedisZincrby: AsyncParsableCommand {
         try await client.send("DEL", "bench:zincrby")
         try await measure(load) { try await client.zincrby("bench:zincrby", 1, "member") }
         await client.close()
+    }
+}
+
+struct PostgresSelect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postgres-select", abstract: "SELECT $1::int through the shared PostgreSQL client.")
+
+    @Option(help: "PostgreSQL URL.")
+    var url: String
+
+    @Option(help: "Pool size of the client.")
+    var connections = 10
+
+    @OptionGroup var load: LoadOptions
+
+    func run() async throws {
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: url, maxConnections: connections))
+        try await measure(load) { _ = try await client.query("SELECT $1::int", Int.random(in: 1...1000)) }
+        await client.close()
+    }
+}
+
+struct PostgresCopy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postgres-copy", abstract: "Bulk load rows with COPY and print rows per second.")
+
+    @Option(help: "PostgreSQL URL.")
+    var url: String
+
+    @Option(help: "Rows to load.")
+    var rows = 1_000_000
+
+    func run() async throws {
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: url))
+        try await client.execute("DROP TABLE IF EXISTS bench_copy")
+        try await client.execute("CREATE UNLOGGED TABLE bench_copy (id int, points int, label text)")
+        let data: [[any PostgresEncodable]] = (0..<rows).map { [$0, $0 % 101, "user-\($0)"] }
+        let start = ContinuousClock.now
+        let copied = try await client.copyIn("COPY bench_copy (id, points, label) FROM STDIN", rows: data)
+        let seconds = Double((ContinuousClock.now - start) / .milliseconds(1)) / 1000
+        try await client.execute("DROP TABLE bench_copy")
+        await client.close()
+        guard copied == rows else { throw ValidationError("copied \(copied) of \(rows) rows") }
+        FileHandle.standardError.write(Data("copied \(rows) rows in \(String(format: "%.2f", seconds)) s\n".utf8))
+        print(String(format: "%.2f", Double(rows) / seconds))
     }
 }

@@ -37,6 +37,8 @@ final class PostgresConnection: @unchecked Sendable {
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError.unavailable(connection.errorMessage)
         }
+        // libpq prints server notices to stderr by default; they are not errors, drop them.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         return connection
     }
 
