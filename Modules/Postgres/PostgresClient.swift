@@ -2,7 +2,7 @@ import Logging
 
 /// The async PostgreSQL client every PostgreSQL-using feature goes through: a pool of libpq
 /// connections driven on threads of its own, bound parameters only.
-public final class PostgresClient: Sendable {
+public final class PostgresClient: PostgresQuerying {
     public let configuration: PostgresConfiguration
     private let pool: ConnectionPool
 
@@ -13,22 +13,10 @@ public final class PostgresClient: Sendable {
         Task { await pool.prewarm() }
     }
 
-    /// Runs one statement with bound parameters and returns its rows.
-    @discardableResult
-    public func query(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> PostgresRows {
-        try await query(sql, parameters: parameters)
-    }
-
     @discardableResult
     public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresRows {
         let bound = parameters.map(\.postgresParameter)
         return try await pool.withConnection { try $0.query(sql, bound) }
-    }
-
-    /// Runs one statement and returns how many rows it affected.
-    @discardableResult
-    public func execute(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> Int {
-        try await query(sql, parameters: parameters).affectedRows
     }
 
     /// Runs `body` in one transaction on one connection: committed when it returns, rolled back
@@ -100,24 +88,14 @@ public enum IsolationLevel: String, Sendable {
 }
 
 /// Statements inside one transaction, all on the transaction's connection.
-public struct PostgresTransaction: Sendable {
+public struct PostgresTransaction: PostgresQuerying {
     let connection: PostgresConnection
     let pool: ConnectionPool
-
-    @discardableResult
-    public func query(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> PostgresRows {
-        try await query(sql, parameters: parameters)
-    }
 
     @discardableResult
     public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresRows {
         let bound = parameters.map(\.postgresParameter)
         return try await run { try $0.query(sql, bound) }
-    }
-
-    @discardableResult
-    public func execute(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> Int {
-        try await query(sql, parameters: parameters).affectedRows
     }
 
     /// Several statements at once through the simple protocol (no parameters): migrations.
