@@ -154,16 +154,21 @@ import Testing
         let small = PostgresClient(
             configuration: try PostgresConfiguration(
                 url: try TestEnvironment.databaseURL, maxConnections: 2, acquireTimeout: .milliseconds(300)))
-        async let first = small.execute("SELECT pg_sleep(1.2)")
-        async let second = small.execute("SELECT pg_sleep(1.2)")
+        @Sendable func hold() async throws -> Int {
+            try await small.transaction { try await $0.execute("SELECT pg_sleep(1.2)") }
+        }
+        async let first = hold()
+        async let second = hold()
         try await Task.sleep(for: .milliseconds(200))
         let start = ContinuousClock.now
-        let error = await #expect(throws: PostgresError.self) { try await small.query("SELECT 1") }
+        let error = await #expect(throws: PostgresError.self) {
+            try await small.transaction { try await $0.query("SELECT 1") }
+        }
         #expect(error?.isUnavailable == true)
         #expect(ContinuousClock.now - start < .milliseconds(900))
-        // A waiter within the timeout gets a connection as soon as one is returned.
+        // Once the holders return their connections, transactions get one again.
         _ = try await (first, second)
-        #expect(try await small.query("SELECT 1 AS one").first!.decode(Int.self, "one") == 1)
+        #expect(try await small.transaction { try await $0.query("SELECT 1 AS one").first!.decode(Int.self, "one") } == 1)
         await small.close()
     }
 }

@@ -34,6 +34,7 @@ public struct HostSettings: Sendable {
                 url: settings.string("postgres.url", secret: true) ?? "postgres://switchyard@127.0.0.1:5432/switchyard",
                 minConnections: settings.int("postgres.pool-min", default: 1, in: 0...256),
                 maxConnections: settings.int("postgres.pool-size", default: 10, in: 1...256),
+                pipelinedConnections: settings.int("postgres.pipelined-connections", default: 2, in: 1...64),
                 acquireTimeout: settings.seconds("postgres.acquire-timeout", default: 5, in: 0.01...600),
                 statementTimeout: settings.seconds("postgres.statement-timeout", default: 30, in: 0.01...3600))
         } catch let error as PostgresError {

@@ -1,22 +1,32 @@
 import Logging
+import Synchronization
 
 /// The async PostgreSQL client every PostgreSQL-using feature goes through: a pool of libpq
 /// connections driven on threads of its own, bound parameters only.
 public final class PostgresClient: PostgresQuerying {
     public let configuration: PostgresConfiguration
+    /// Exclusive connections for transactions and COPY.
     private let pool: ConnectionPool
+    /// Shared connections that pipeline single statements from concurrent callers.
+    private let pipelines: [PipelinedConnection]
+    private let nextPipeline = Atomic<Int>(0)
 
     public init(configuration: PostgresConfiguration) {
         self.configuration = configuration
         pool = ConnectionPool(configuration: configuration)
+        pipelines = (0..<configuration.pipelinedConnections).map { _ in
+            PipelinedConnection(configuration: configuration)
+        }
         let pool = self.pool
         Task { await pool.prewarm() }
     }
 
+    /// A single statement outside any transaction, pipelined with other callers' statements.
     @discardableResult
     public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresRows {
-        let bound = parameters.map(\.postgresParameter)
-        return try await pool.withConnection { try $0.query(sql, bound) }
+        let statement = PostgresConnection.Statement(sql: sql, parameters: parameters.map(\.postgresParameter))
+        let index = nextPipeline.wrappingAdd(1, ordering: .relaxed).oldValue
+        return try await pipelines[index % pipelines.count].query(statement)
     }
 
     /// Runs `body` in one transaction on one connection: committed when it returns, rolled back
@@ -77,6 +87,7 @@ public final class PostgresClient: PostgresQuerying {
     }
 
     public func close() async {
+        pipelines.forEach { $0.close() }
         await pool.close()
     }
 }

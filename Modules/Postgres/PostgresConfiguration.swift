@@ -5,6 +5,8 @@ public struct PostgresConfiguration: Sendable {
     /// Handed to libpq as is, so every libpq URL parameter (sslmode, ...) works.
     public var url: String
     public var maxConnections: Int
+    /// Connections that carry single statements in pipeline mode, shared by all callers.
+    public var pipelinedConnections: Int
     /// Connections opened ahead of demand when the client is created.
     public var minConnections: Int
     public var acquireTimeout: Duration
@@ -12,7 +14,8 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
 
     public init(
-        url: String, minConnections: Int = 1, maxConnections: Int = 10, acquireTimeout: Duration = .seconds(5),
+        url: String, minConnections: Int = 1, maxConnections: Int = 10, pipelinedConnections: Int = 2,
+        acquireTimeout: Duration = .seconds(5),
         statementTimeout: Duration = .seconds(30), connectTimeoutSeconds: Int = 5
     ) throws {
         guard let components = URLComponents(string: url),
@@ -25,6 +28,7 @@ public struct PostgresConfiguration: Sendable {
         self.url = url
         self.maxConnections = max(1, maxConnections)
         self.minConnections = min(max(0, minConnections), self.maxConnections)
+        self.pipelinedConnections = max(1, pipelinedConnections)
         self.acquireTimeout = acquireTimeout
         self.statementTimeout = statementTimeout
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)

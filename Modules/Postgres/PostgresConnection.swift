@@ -5,9 +5,9 @@ import Foundation
 /// event loop, never the cooperative pool). The pool lends it to one caller at a time; that is
 /// the whole of its thread safety.
 final class PostgresConnection: @unchecked Sendable {
-    private let connection: OpaquePointer
+    let connection: OpaquePointer
     /// Prepared statement name for each SQL text this connection has prepared.
-    private var prepared: [String: String] = [:]
+    var prepared: [String: String] = [:]
 
     private init(connection: OpaquePointer) {
         self.connection = connection
@@ -107,7 +107,7 @@ final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    private func rows(of result: OpaquePointer) -> PostgresRows {
+    func rows(of result: OpaquePointer) -> PostgresRows {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
         let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
@@ -120,7 +120,7 @@ final class PostgresConnection: @unchecked Sendable {
         return PostgresRows(columns: columns, values: values, affectedRows: affected)
     }
 
-    private func unavailableOrServerError(_ result: OpaquePointer?) -> PostgresError {
+    func unavailableOrServerError(_ result: OpaquePointer?) -> PostgresError {
         if isConnectionLost { return .unavailable(errorMessage) }
         guard let result, let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))) else {
             return .unavailable(errorMessage)
@@ -129,7 +129,7 @@ final class PostgresConnection: @unchecked Sendable {
         return .server(sqlState: String(cString: state), message: message)
     }
 
-    private var errorMessage: String {
+    var errorMessage: String {
         String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -143,7 +143,7 @@ final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Lays the parameters out as libpq wants them, valid for the duration of `body`.
-    private func withParameters<T>(
+    func withParameters<T>(
         _ parameters: [PostgresParameter],
         _ body: ([UnsafePointer<CChar>?], [Int32], [Int32]) throws -> T
     ) throws -> T {
