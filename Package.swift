@@ -50,6 +50,11 @@ let package = Package(
             ],
             path: "Modules/Redis"),
 
+        .target(
+            name: "HTTPClient",
+            dependencies: ["CCurl", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Modules/HTTPClient"),
+
         // The plug-in contract every feature builds on.
         .target(
             name: "FeatureKit",
@@ -106,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

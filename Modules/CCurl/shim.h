@@ -9,6 +9,13 @@ static inline CURLcode CCurl_setopt_long(CURL *handle, CURLoption option, long v
 static inline CURLcode CCurl_setopt_ptr(CURL *handle, CURLoption option, void *value) {
     return curl_easy_setopt(handle, option, value);
 }
+typedef size_t (*CCurl_data_callback)(char *data, size_t size, size_t count, void *context);
+static inline CURLcode CCurl_setopt_callback(CURL *handle, CURLoption option, CCurl_data_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+static inline CURLcode CCurl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
 static inline CURLcode CCurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -1,0 +1,198 @@
+import Foundation
+import HTTPClient
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// A local Hummingbird server for the client to talk to, with probes the tests read back.
+final class UpstreamProbe: Sendable {
+    let inFlight = Atomic<Int>(0)
+    let maxInFlight = Atomic<Int>(0)
+    let attempts = Mutex<[String: Int]>([:])
+
+    func application() -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/json") { request, _ in
+            Response.json(["ok": "true", "n": request.uri.queryParameters["n"].map(String.init) ?? ""])
+        }
+        router.get("/slow") { request, _ -> String in
+            let milliseconds = Int(request.uri.queryParameters["ms"] ?? "0") ?? 0
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return "slow"
+        }
+        router.get("/concurrent") { _, _ -> String in
+            let now = self.inFlight.add(1, ordering: .relaxed).newValue
+            self.maxInFlight.max(now, ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(20))
+            self.inFlight.subtract(1, ordering: .relaxed)
+            return "done"
+        }
+        // Answers `status` to the first `fail` calls for a key, then 200.
+        router.get("/flaky/{key}") { request, context -> Response in
+            let key = try context.parameters.require("key")
+            let failures = Int(request.uri.queryParameters["fail"] ?? "0") ?? 0
+            let status = Int(request.uri.queryParameters["status"] ?? "503") ?? 503
+            let attempt = self.attempts.withLock { attempts in
+                attempts[key, default: 0] += 1
+                return attempts[key]!
+            }
+            return Response(status: attempt <= failures ? .init(code: status) : .ok)
+        }
+        router.get("/big") { _, _ in
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bigBody)))
+        }
+        router.post("/echo") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: body))
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    func attemptsMade(_ key: String) -> Int { attempts.withLock { $0[key] ?? 0 } }
+}
+
+private extension Response {
+    static func json(_ fields: [String: String]) -> Response {
+        let data = try! JSONEncoder().encode(fields)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+
+@Suite(.serialized) struct HTTPClientTests {
+    func withUpstream(_ body: @escaping @Sendable (String, UpstreamProbe) async throws -> Void) async throws {
+        let probe = UpstreamProbe()
+        try await probe.application().test(.live) { client in
+            try await body("http://127.0.0.1:\(client.port!)", probe)
+        }
+    }
+
+    @Test func tenThousandConcurrentGetsAllCorrect() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 64))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<10_000 {
+                    group.addTask {
+                        struct Reply: Decodable { let ok: String; let n: String }
+                        let reply = try await client.getJSON(Reply.self, from: "\(base)/json?n=\(index)")
+                        #expect(reply.n == String(index))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await client.shutdown()
+        }
+        #expect(HTTPClient.liveHandles == 0)
+    }
+
+    @Test func capIsRespectedAndExcessCallersWait() async throws {
+        try await withUpstream { base, probe in
+            let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 5))
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<100 {
+                    group.addTask { try await client.get("\(base)/concurrent").status }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(probe.maxInFlight.load(ordering: .relaxed) <= 5)
+            #expect(probe.maxInFlight.load(ordering: .relaxed) >= 2)
+            await client.shutdown()
+        }
+    }
+
+    @Test func timeoutsFire() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient()
+            let start = ContinuousClock.now
+            await #expect(throws: HTTPClientError.timeout) {
+                try await client.get("\(base)/slow?ms=2000", timeout: .milliseconds(200))
+            }
+            #expect(ContinuousClock.now - start < .seconds(1))
+            await client.shutdown()
+        }
+    }
+
+    @Test func retriesHappenExactlyAsConfiguredAndNeverOn4xx() async throws {
+        try await withUpstream { base, probe in
+            let client = HTTPClient()
+            let quick = RetryPolicy(maxRetries: 3, baseDelay: .milliseconds(5), jitter: { 1 })
+
+            let recovered = try await client.get("\(base)/flaky/a?fail=2&status=503", retry: quick)
+            #expect(recovered.status == 200)
+            #expect(probe.attemptsMade("a") == 3)
+
+            let exhausted = try await client.get("\(base)/flaky/b?fail=10&status=500", retry: quick)
+            #expect(exhausted.status == 500)
+            #expect(probe.attemptsMade("b") == 4)
+
+            let clientError = try await client.get("\(base)/flaky/c?fail=10&status=404", retry: quick)
+            #expect(clientError.status == 404)
+            #expect(probe.attemptsMade("c") == 1)
+
+            let noRetry = try await client.get("\(base)/flaky/d?fail=1&status=503")
+            #expect(noRetry.status == 503)
+            #expect(probe.attemptsMade("d") == 1)
+            await client.shutdown()
+        }
+    }
+
+    @Test func backoffGrowsExponentiallyWithinTheCap() {
+        let policy = RetryPolicy(maxRetries: 5, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500), jitter: { 1 })
+        #expect((1...5).map { policy.delay(beforeRetry: $0) } == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        let halved = RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(100), jitter: { 0.5 })
+        #expect(halved.delay(beforeRetry: 1) == .milliseconds(50))
+    }
+
+    @Test func cancellationAbortsTheTransfer() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient()
+            let task = Task { try await client.get("\(base)/slow?ms=2000") }
+            try await Task.sleep(for: .milliseconds(150))
+            let start = ContinuousClock.now
+            task.cancel()
+            await #expect(throws: CancellationError.self) { try await task.value }
+            #expect(ContinuousClock.now - start < .milliseconds(500))
+            await client.shutdown()
+        }
+        #expect(HTTPClient.liveHandles == 0)
+    }
+
+    @Test func refusedConnectionIsTyped() async throws {
+        let client = HTTPClient()
+        let error = await #expect(throws: HTTPClientError.self) { try await client.get("http://127.0.0.1:1/") }
+        guard case .connectionFailed? = error else {
+            Issue.record("expected connectionFailed, got \(String(describing: error))")
+            return
+        }
+        await client.shutdown()
+    }
+
+    @Test func largeBodiesAndPostsArriveIntact() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient()
+            let response = try await client.get("\(base)/big")
+            #expect(response.body.count == bigBody.count)
+            #expect(response.body == bigBody)
+            let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
+            let echoed = try await client.request(
+                "POST", "\(base)/echo", headers: [("Content-Type", "application/octet-stream")], body: payload)
+            #expect(echoed.body == payload)
+            #expect(echoed.header("content-type") == "application/octet-stream")
+            await client.shutdown()
+        }
+    }
+
+    @Test func shutdownCancelsInFlightAndFreesEveryHandle() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient()
+            let pending = Task { try await client.get("\(base)/slow?ms=2000") }
+            try await Task.sleep(for: .milliseconds(150))
+            await client.shutdown()
+            await #expect(throws: HTTPClientError.shutdown) { try await pending.value }
+            await #expect(throws: HTTPClientError.shutdown) { try await client.get("\(base)/json") }
+        }
+        #expect(HTTPClient.liveHandles == 0)
+    }
+}

@@ -1,0 +1,131 @@
+internal import CCurl
+import Foundation
+import Synchronization
+
+/// What to send.
+struct HTTPRequestSpec: Sendable {
+    var method: String
+    var url: String
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]?
+    var timeout: Duration
+    var connectTimeout: Duration
+}
+
+/// One easy handle and everything libcurl may touch while it runs: the header list and the
+/// buffers its callbacks fill. Created by a caller, then used only by the driver thread; the
+/// handle is cleaned up exactly once, in `deinit`.
+final class CurlTransfer: @unchecked Sendable {
+    /// Easy handles alive in the process: tests check that none leak.
+    static let liveHandles = Atomic<Int>(0)
+
+    let handle: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var body: [UInt8] = []
+    private var responseHeaders: [(name: String, value: String)] = []
+    private var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
+    /// Set by a cancelled caller; the driver drops the transfer when it sees it.
+    let cancelled = Atomic<Bool>(false)
+
+    init(_ request: HTTPRequestSpec) throws {
+        guard let handle = curl_easy_init() else { throw HTTPClientError.transport(code: -1, message: "curl_easy_init failed") }
+        self.handle = handle
+        Self.liveHandles.add(1, ordering: .relaxed)
+        // Strings passed to libcurl are copied by it; the header list and callbacks' context
+        // (self, retained by the driver while the transfer runs) must outlive the transfer.
+        setString(CURLOPT_URL, request.url)
+        CCurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        CCurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout))
+        CCurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout))
+        if request.method != "GET" {
+            setString(CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        if let body = request.body {
+            CCurl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            body.withUnsafeBytes { bytes in
+                _ = CCurl_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
+        }
+        for (name, value) in request.headers {
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        if let headerList { CCurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)) }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        CCurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let length = size * count
+            if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+            return length
+        }
+        CCurl_setopt_ptr(handle, CURLOPT_WRITEDATA, context)
+        CCurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
+            let length = size * count
+            if let data {
+                transfer.receivedHeaderLine(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
+            }
+            return length
+        }
+        CCurl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
+    }
+
+    /// libcurl copies string options, so the pointer only has to live for the call.
+    private func setString(_ option: CURLoption, _ value: String) {
+        value.withCString { _ = CCurl_setopt_ptr(handle, option, UnsafeMutableRawPointer(mutating: $0)) }
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headerList)
+        Self.liveHandles.subtract(1, ordering: .relaxed)
+    }
+
+    func wait(_ continuation: CheckedContinuation<HTTPClientResponse, any Error>) {
+        self.continuation = continuation
+    }
+
+    /// Called once by the driver with libcurl's result code for the finished transfer.
+    func finish(code: CURLcode) {
+        guard code == CURLE_OK else {
+            fail(Self.error(for: code))
+            return
+        }
+        var status = 0
+        CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        continuation?.resume(returning: HTTPClientResponse(status: status, headers: responseHeaders, body: body))
+        continuation = nil
+    }
+
+    func fail(_ error: any Error) {
+        continuation?.resume(throwing: error)
+        continuation = nil
+    }
+
+    /// Keeps the headers of the final response only (after redirects or `100 Continue`).
+    private func receivedHeaderLine(_ line: String) {
+        if line.hasPrefix("HTTP/") {
+            responseHeaders = []
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = String(line[..<colon])
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        responseHeaders.append((name, value))
+    }
+
+    private static func error(for code: CURLcode) -> HTTPClientError {
+        let message = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .connectionFailed(message)
+        case CURLE_OPERATION_TIMEDOUT:
+            return .timeout
+        default:
+            return .transport(code: Int(code.rawValue), message: message)
+        }
+    }
+}
+
+private func milliseconds(_ duration: Duration) -> Int {
+    max(1, Int(duration / .milliseconds(1)))
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Settings of the shared outgoing HTTP client.
+public struct HTTPClientConfiguration: Sendable {
+    /// Transfers in flight at once across all callers; the rest wait in FIFO order.
+    public var maxConcurrentTransfers: Int
+    public var defaultTimeout: Duration
+    public var connectTimeout: Duration
+
+    public init(
+        maxConcurrentTransfers: Int = 64, defaultTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5)
+    ) {
+        self.maxConcurrentTransfers = max(1, maxConcurrentTransfers)
+        self.defaultTimeout = defaultTimeout
+        self.connectTimeout = connectTimeout
+    }
+}
+
+/// Async outgoing HTTP on libcurl's multi interface: many concurrent requests on one driver
+/// thread, a global cap on transfers in flight, per-request timeouts, cancellation and retries.
+public final class HTTPClient: Sendable {
+    public let configuration: HTTPClientConfiguration
+    private let driver = CurlMultiDriver()
+    private let cap: FIFOSemaphore
+
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+        self.configuration = configuration
+        cap = FIFOSemaphore(permits: configuration.maxConcurrentTransfers)
+    }
+
+    /// Easy handles alive in the process (zero when nothing is in flight).
+    public static var liveHandles: Int { CurlTransfer.liveHandles.load(ordering: .relaxed) }
+
+    public func get(
+        _ url: String, headers: [(name: String, value: String)] = [], timeout: Duration? = nil,
+        retry: RetryPolicy = .none
+    ) async throws -> HTTPClientResponse {
+        try await request("GET", url, headers: headers, body: nil, timeout: timeout, retry: retry)
+    }
+
+    /// GETs `url` and decodes a 2xx JSON body; other statuses throw `HTTPStatusError`.
+    public func getJSON<T: Decodable>(
+        _ type: T.Type, from url: String, timeout: Duration? = nil, retry: RetryPolicy = .none
+    ) async throws -> T {
+        let response = try await get(url, headers: [("Accept", "application/json")], timeout: timeout, retry: retry)
+        guard (200..<300).contains(response.status) else { throw HTTPStatusError(response: response) }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(response.body))
+        } catch {
+            throw HTTPClientError.invalidJSON("\(error)")
+        }
+    }
+
+    /// Sends a request; connection errors, timeouts and 5xx are retried as `retry` says, and the
+    /// last response (whatever its status) or error is what the caller gets.
+    public func request(
+        _ method: String, _ url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        timeout: Duration? = nil, retry: RetryPolicy = .none
+    ) async throws -> HTTPClientResponse {
+        let spec = HTTPRequestSpec(
+            method: method, url: url, headers: headers, body: body,
+            timeout: timeout ?? configuration.defaultTimeout, connectTimeout: configuration.connectTimeout)
+        var attempt = 0
+        while true {
+            do {
+                let response = try await perform(spec)
+                guard retry.shouldRetry(status: response.status), attempt < retry.maxRetries else { return response }
+            } catch let error as HTTPClientError where error.isTransient && attempt < retry.maxRetries {
+                // Retried below.
+            }
+            attempt += 1
+            try await Task.sleep(for: retry.delay(beforeRetry: attempt))
+        }
+    }
+
+    /// Fails waiting callers, cancels transfers in flight and frees every handle.
+    public func shutdown() async {
+        cap.close()
+        await driver.shutdown()
+    }
+
+    private func perform(_ spec: HTTPRequestSpec) async throws -> HTTPClientResponse {
+        try await cap.acquire()
+        defer { cap.release() }
+        let transfer = try CurlTransfer(spec)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfer.wait(continuation)
+                do {
+                    try driver.add(transfer)
+                } catch {
+                    transfer.fail(error)
+                }
+            }
+        } onCancel: {
+            driver.cancel(transfer)
+        }
+    }
+}
+
+/// A response whose status the caller did not accept.
+public struct HTTPStatusError: Error, Sendable, CustomStringConvertible {
+    public let response: HTTPClientResponse
+    public var description: String { "unexpected HTTP status \(response.status)" }
+}
