@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "FeatureKit",
             dependencies: [
-                "Postgres", "Redis",
+                "Postgres", "Redis", "HTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,7 +94,10 @@ let package = Package(
         // Load probes for scripts/bench (not shipped).
         .executableTarget(
             name: "switchyard-bench",
-            dependencies: ["Redis", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Redis", "Postgres", "HTTPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "App/Bench"),
 
         .testTarget(

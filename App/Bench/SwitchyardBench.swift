@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPClient
 import Postgres
 import Redis
 
@@ -10,7 +11,7 @@ struct SwitchyardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard-bench",
         abstract: "Adapter throughput probes used by scripts/bench.",
-        subcommands: [RedisZincrby.self, PostgresSelect.self, PostgresCopy.self])
+        subcommands: [RedisZincrby.self, PostgresSelect.self, PostgresCopy.self, HTTPGet.self])
 }
 
 /// Options shared by every probe.
@@ -105,5 +106,25 @@ struct PostgresCopy: AsyncParsableCommand {
         guard copied == rows else { throw ValidationError("copied \(copied) of \(rows) rows") }
         FileHandle.standardError.write(Data("copied \(rows) rows in \(String(format: "%.2f", seconds)) s\n".utf8))
         print(String(format: "%.2f", Double(rows) / seconds))
+    }
+}
+
+struct HTTPGet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http-get", abstract: "GET one URL through the shared libcurl client.")
+
+    @Option(help: "URL to fetch.")
+    var url: String
+
+    @OptionGroup var load: LoadOptions
+
+    func run() async throws {
+        let client = HTTPClient(configuration: .init(maxConcurrentTransfers: load.tasks))
+        let target = url
+        try await measure(load) {
+            let response = try await client.get(target)
+            guard response.status == 200 else { throw ValidationError("HTTP \(response.status)") }
+        }
+        await client.shutdown()
     }
 }

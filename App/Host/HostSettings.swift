@@ -13,6 +13,7 @@ public struct HostSettings: Sendable {
     public var adminToken: String?
     public var redis: RedisConfiguration
     public var postgres: PostgresConfiguration
+    public var http: HTTPClientConfiguration
     public var logLevel: Logger.Level
 
     public init(_ settings: Settings, knownFeatures: [any Feature.Type]) throws {
@@ -40,6 +41,10 @@ public struct HostSettings: Sendable {
         } catch let error as PostgresError {
             throw ConfigurationError(key: "postgres.url", problem: error.description)
         }
+        http = try HTTPClientConfiguration(
+            maxConcurrentTransfers: settings.int("http-client.max-concurrent", default: 64, in: 1...10_000),
+            defaultTimeout: settings.seconds("http-client.timeout", default: 10, in: 0.01...600),
+            connectTimeout: settings.seconds("http-client.connect-timeout", default: 5, in: 0.01...600))
         let level = settings.string("log.level") ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError(key: "log.level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")

@@ -25,7 +25,7 @@ public struct Switchyard: Sendable {
     ) async throws -> Switchyard {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
         let registry = PrometheusCollectorRegistry()
-        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres)
+        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres, http: settings.http)
         let mounted = try await mountFeatures(
             settings: settings, source: source, infrastructure: infrastructure,
             metrics: PrometheusMetricsFactory(registry: registry), clock: clock, random: random)
@@ -95,7 +95,7 @@ public struct Switchyard: Sendable {
     /// `switchyard migrate`: applies the enabled features' migrations and returns.
     public static func migrateOnly(settings source: Settings, knownFeatures: [any Feature.Type]) async throws {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
-        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres)
+        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres, http: settings.http)
         let mounted = try await mountFeatures(
             settings: settings, source: source, infrastructure: infrastructure,
             metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), clock: .system, random: .system)

@@ -1,4 +1,5 @@
 import Logging
+@_exported import HTTPClient
 @_exported import Redis
 import Synchronization
 
@@ -7,17 +8,30 @@ import Synchronization
 public final class SharedInfrastructure: Sendable {
     let redisConfiguration: RedisConfiguration
     let postgresConfiguration: PostgresConfiguration
+    let httpConfiguration: HTTPClientConfiguration
     let logger: Logger
     private let redisClient = Mutex<RedisClient?>(nil)
     private let postgresClient = Mutex<PostgresClient?>(nil)
+    private let httpClient = Mutex<HTTPClient?>(nil)
 
     public init(
-        redis: RedisConfiguration, postgres: PostgresConfiguration,
+        redis: RedisConfiguration, postgres: PostgresConfiguration, http: HTTPClientConfiguration,
         logger: Logger = Logger(label: "switchyard.infrastructure")
     ) {
         redisConfiguration = redis
         postgresConfiguration = postgres
+        httpConfiguration = http
         self.logger = logger
+    }
+
+    /// The one outgoing HTTP client (libcurl multi handle) of the process.
+    public func http() -> HTTPClient {
+        httpClient.withLock { client in
+            if let client { return client }
+            let created = HTTPClient(configuration: httpConfiguration)
+            client = created
+            return created
+        }
     }
 
     /// The one PostgreSQL client (connection pool) of the process.
@@ -56,6 +70,7 @@ public final class SharedInfrastructure: Sendable {
     public func close() async {
         await redisClient.withLock { $0 }?.close()
         await postgresClient.withLock { $0 }?.close()
+        await httpClient.withLock { $0 }?.shutdown()
     }
 }
 
@@ -76,4 +91,12 @@ extension PostgresError: APIErrorConvertible {
     public var apiError: APIError {
         isUnavailable ? .dependencyUnavailable("PostgreSQL") : .internalError
     }
+}
+
+extension HTTPClientError: APIErrorConvertible {
+    public var apiError: APIError { .upstream("The upstream service failed: \(self).") }
+}
+
+extension HTTPStatusError: APIErrorConvertible {
+    public var apiError: APIError { .upstream("The upstream service answered HTTP \(response.status).") }
 }
