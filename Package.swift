@@ -69,6 +69,9 @@ let package = Package(
             ],
             path: "Modules/FeatureKit"),
 
+        // Features: one target each, depending on FeatureKit only.
+        .target(name: "PathStats", dependencies: ["FeatureKit"], path: "Modules/PathStats"),
+
         // The composition root: configuration, feature host, operational routes, lifecycle.
         .target(
             name: "SwitchyardHost",
@@ -86,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardHost",
+                "SwitchyardHost", "PathStats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

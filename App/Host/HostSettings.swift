@@ -86,4 +86,9 @@ public struct HostSettings: Sendable {
         }
         return value.count > 1 && value.hasSuffix("/") ? String(value.dropLast()) : value
     }
+
+    /// The shared clients, configured but not yet connected.
+    func makeInfrastructure() -> SharedInfrastructure {
+        SharedInfrastructure(redis: redis, postgres: postgres, http: http)
+    }
 }

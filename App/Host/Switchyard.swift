@@ -25,9 +25,10 @@ public struct Switchyard: Sendable {
     ) async throws -> Switchyard {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
         let registry = PrometheusCollectorRegistry()
-        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres, http: settings.http)
+        let infrastructure = settings.makeInfrastructure()
+        let serverAddress = ServerAddress()
         let mounted = try await mountFeatures(
-            settings: settings, source: source, infrastructure: infrastructure,
+            settings: settings, source: source, infrastructure: infrastructure, serverAddress: serverAddress,
             metrics: PrometheusMetricsFactory(registry: registry), clock: clock, random: random)
         try await migrate(mounted, infrastructure: infrastructure)
 
@@ -47,7 +48,11 @@ public struct Switchyard: Sendable {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "switchyard"),
-            onServerRunning: onServerRunning, logger: logger)
+            onServerRunning: { channel in
+                serverAddress.set(host: settings.host, port: channel.localAddress?.port ?? settings.port)
+                await onServerRunning(channel)
+            },
+            logger: logger)
         return Switchyard(
             application: application,
             // First in the group, so it shuts down last, after the server and the jobs using it.
@@ -59,20 +64,21 @@ public struct Switchyard: Sendable {
     /// Constructs the enabled features and checks their routes for collisions.
     static func mountFeatures(
         settings: HostSettings, source: Settings, infrastructure: SharedInfrastructure,
-        metrics: any MetricsFactory, clock: WallClock, random: RandomSource
+        serverAddress: ServerAddress = ServerAddress(), metrics: any MetricsFactory, clock: WallClock,
+        random: RandomSource
     ) async throws -> [MountedFeature] {
         var table = RouteTable()
         try table.claim(
             OperationalRoutes.paths.map { RouteKey(method: "GET", path: $0) }, for: "operational endpoints")
         var mounted: [MountedFeature] = []
         for type in settings.enabledFeatures {
+            let prefix = settings.prefixes[type.id] ?? "/\(type.id)"
             let dependencies = FeatureDependencies(
                 settings: source.scoped("features.\(type.id)"),
                 logger: Logger(label: "switchyard.\(type.id)"),
-                metrics: metrics, infrastructure: infrastructure, clock: clock, random: random,
-                adminToken: settings.adminToken)
+                metrics: metrics, infrastructure: infrastructure, prefix: prefix, serverAddress: serverAddress,
+                clock: clock, random: random, adminToken: settings.adminToken)
             let feature = try await type.init(dependencies)
-            let prefix = settings.prefixes[type.id] ?? "/\(type.id)"
             let routes = RouteTable.routes(prefix: prefix, register: feature.addRoutes)
             try table.claim(routes, for: type.id)
             mounted.append(MountedFeature(id: type.id, prefix: prefix, feature: feature, routes: routes))
@@ -95,7 +101,7 @@ public struct Switchyard: Sendable {
     /// `switchyard migrate`: applies the enabled features' migrations and returns.
     public static func migrateOnly(settings source: Settings, knownFeatures: [any Feature.Type]) async throws {
         let settings = try HostSettings(source, knownFeatures: knownFeatures)
-        let infrastructure = SharedInfrastructure(redis: settings.redis, postgres: settings.postgres, http: settings.http)
+        let infrastructure = settings.makeInfrastructure()
         let mounted = try await mountFeatures(
             settings: settings, source: source, infrastructure: infrastructure,
             metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), clock: .system, random: .system)

@@ -1,5 +1,8 @@
 import FeatureKit
+import PathStats
 
 /// Every feature this binary can host; `features.enabled` picks from these.
 /// The host knows nothing of a feature beyond its type.
-let knownFeatures: [any Feature.Type] = []
+let knownFeatures: [any Feature.Type] = [
+    PathStatsFeature.self
+]

@@ -44,12 +44,19 @@ public struct FeatureDependencies: Sendable {
     public var adminToken: String?
     /// Shared Redis, PostgreSQL and HTTP clients, opened on first use.
     public var infrastructure: SharedInfrastructure
+    /// Where the feature is mounted (`/path-stats`, or `/` at the root).
+    public var prefix: String
+    /// This server's own address, once it listens.
+    public var serverAddress: ServerAddress
 
     public init(
         settings: Settings, logger: Logger, metrics: any MetricsFactory, infrastructure: SharedInfrastructure,
+        prefix: String, serverAddress: ServerAddress = ServerAddress(),
         clock: WallClock = .system, random: RandomSource = .system, adminToken: String? = nil
     ) {
         self.infrastructure = infrastructure
+        self.prefix = prefix
+        self.serverAddress = serverAddress
         self.settings = settings
         self.logger = logger
         self.metrics = metrics

@@ -9,3 +9,8 @@ extension Response {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
     }
 }
+
+extension HTTPField.Name {
+    /// Total number of items of a paged list.
+    public static let xTotalCount = Self("X-Total-Count")!
+}

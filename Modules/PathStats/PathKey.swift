@@ -1,0 +1,18 @@
+/// The counted key of a hit: the raw path after `/api/`, leading and trailing `/` removed and
+/// runs of `/` collapsed. Percent-escapes stay as received.
+enum PathKey {
+    static let maximumBytes = 2048
+
+    enum Problem: Error, Equatable {
+        case empty
+        case tooLong(bytes: Int)
+    }
+
+    /// `rawPath` is everything after `/api` in the request path, query string excluded.
+    static func normalize(_ rawPath: Substring) -> Result<String, Problem> {
+        let key = rawPath.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        if key.isEmpty { return .failure(.empty) }
+        if key.utf8.count > maximumBytes { return .failure(.tooLong(bytes: key.utf8.count)) }
+        return .success(key)
+    }
+}

@@ -1,0 +1,33 @@
+import FeatureKit
+import Hummingbird
+import Metrics
+
+/// Counts GET hits per URL path under `/api/`, serves the ranking, and load-tests itself.
+public struct PathStatsFeature: Feature {
+    public static let id = "path-stats"
+    let routes: PathStatsRoutes
+
+    public init(_ dependencies: FeatureDependencies) async throws {
+        let settings = dependencies.settings
+        let key = settings.string("redis-key") ?? "path-stats:hits"
+        let service = PathStatsService(
+            store: RedisPathStatsStore(redis: dependencies.infrastructure.redis(), key: key),
+            http: dependencies.infrastructure.http(),
+            serverAddress: dependencies.serverAddress,
+            prefix: dependencies.prefix,
+            random: dependencies.random,
+            testConcurrency: try settings.int("test-concurrency", default: 64, in: 1...4096),
+            hits: Counter(label: "path_stats_hits_total", factory: dependencies.metrics),
+            distinctPaths: Gauge(label: "path_stats_distinct_paths", factory: dependencies.metrics))
+        routes = PathStatsRoutes(
+            service: service, prefix: dependencies.prefix,
+            testMax: try settings.int("test-max", default: 1_000_000, in: 0...100_000_000),
+            adminToken: dependencies.adminToken)
+    }
+
+    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        routes.addRoutes(to: group)
+    }
+
+    public var openAPI: OpenAPIFragment { PathStatsOpenAPI.fragment }
+}

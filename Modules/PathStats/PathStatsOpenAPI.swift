@@ -1,0 +1,87 @@
+import FeatureKit
+
+/// path-stats' part of `/openapi.json`.
+enum PathStatsOpenAPI {
+    static let pathCount: JSONValue = [
+        "type": "object", "required": ["path", "count"],
+        "properties": ["path": ["type": "string"], "count": ["type": "integer", "minimum": 0]],
+    ]
+
+    static func pathParameter(_ description: String) -> JSONValue {
+        [
+            "name": "path", "in": "path", "required": true, "description": .string(description),
+            "schema": ["type": "string", "minLength": 1],
+        ]
+    }
+
+    static let fragment = OpenAPIFragment(
+        paths: [
+            "/api/{path}": [
+                "get": [
+                    "summary": "Count a hit on a path",
+                    "description": "Any number of segments after /api/. The key is the raw path with leading, trailing and repeated slashes removed; the query string is ignored.",
+                    "parameters": [pathParameter("One or more path segments, escapes kept raw")],
+                    "responses": .object(
+                        ["200": OpenAPI.json("The path's total after this hit", schema: OpenAPI.ref("PathCount"))]
+                            .merging(OpenAPI.errors([400, 404, 405, 503])) { first, _ in first }),
+                ]
+            ],
+            "/stats/": [
+                "get": [
+                    "summary": "The ranking: most hits first, ties by path in byte order (streamed)",
+                    "parameters": [
+                        [
+                            "name": "limit", "in": "query", "required": false,
+                            "schema": ["type": "integer", "minimum": 1, "maximum": 100_000],
+                        ],
+                        [
+                            "name": "offset", "in": "query", "required": false,
+                            "schema": ["type": "integer", "minimum": 0, "maximum": 2_147_483_647],
+                        ],
+                    ],
+                    "responses": .object(
+                        [
+                            "200": [
+                                "description": "Ranked paths",
+                                "headers": ["X-Total-Count": ["description": "Distinct paths", "schema": ["type": "integer"]]],
+                                "content": ["application/json": ["schema": ["type": "array", "items": OpenAPI.ref("PathCount")]]],
+                            ]
+                        ].merging(OpenAPI.errors([400, 503])) { first, _ in first }),
+                ]
+            ],
+            "/stats/{path}": [
+                "get": [
+                    "summary": "One path's count (0 if never hit)",
+                    "parameters": [pathParameter("One or more path segments")],
+                    "responses": .object(
+                        ["200": OpenAPI.json("The path's count", schema: OpenAPI.ref("PathCount"))]
+                            .merging(OpenAPI.errors([404, 503])) { first, _ in first }),
+                ]
+            ],
+            "/test/{n}/": [
+                "post": [
+                    "summary": "Load-test this server with n GETs to its own /api/",
+                    "security": [["adminToken": []]],
+                    "parameters": [
+                        ["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 0]]
+                    ],
+                    "responses": .object(
+                        ["200": OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport"))]
+                            .merging(OpenAPI.errors([400, 401, 503])) { first, _ in first }),
+                ]
+            ],
+        ],
+        schemas: [
+            "PathCount": pathCount,
+            "PathLoadTestReport": [
+                "type": "object",
+                "required": ["requested", "succeeded", "failed", "elapsed_ms", "pool", "paths"],
+                "properties": [
+                    "requested": ["type": "integer"], "succeeded": ["type": "integer"],
+                    "failed": ["type": "integer"], "elapsed_ms": ["type": "integer"],
+                    "pool": ["type": "array", "items": ["type": "string", "pattern": "^[A-Za-z]{3}$"]],
+                    "paths": ["type": "array", "items": OpenAPI.ref("PathCount")],
+                ],
+            ],
+        ])
+}

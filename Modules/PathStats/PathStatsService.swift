@@ -1,0 +1,104 @@
+import FeatureKit
+import Foundation
+import Metrics
+
+/// The rules of path-stats: what counts as a key, the ranking, and the self load test.
+struct PathStatsService: Sendable {
+    let store: any PathStatsStore
+    let http: HTTPClient
+    let serverAddress: ServerAddress
+    let prefix: String
+    let random: RandomSource
+    let testConcurrency: Int
+    let hits: Counter
+    let distinctPaths: Gauge
+
+    /// Counts a hit on the raw path after `/api`.
+    func hit(rawPath: Substring) async throws -> PathCount {
+        switch PathKey.normalize(rawPath) {
+        case .failure(.empty):
+            throw APIError.notFound("Nothing to count: the path after /api/ is empty.")
+        case .failure(.tooLong(let bytes)):
+            throw APIError.validation([
+                FieldError(field: "path", message: "must be at most \(PathKey.maximumBytes) bytes, got \(bytes)")
+            ])
+        case .success(let key):
+            let count = try await store.hit(key)
+            hits.increment()
+            return PathCount(path: key, count: count)
+        }
+    }
+
+    func count(rawPath: Substring) async throws -> PathCount {
+        guard case .success(let key) = PathKey.normalize(rawPath) else {
+            throw APIError.notFound("No such path.")
+        }
+        return PathCount(path: key, count: try await store.count(of: key))
+    }
+
+    func total() async throws -> Int {
+        let total = try await store.distinctPaths()
+        distinctPaths.record(total)
+        return Int(total)
+    }
+
+    func ranking(offset: Int, limit: Int) async throws -> [PathCount] {
+        try await store.ranking(offset: offset, limit: limit)
+    }
+
+    /// Sends `n` GETs to this server's own `/api/...` with bounded concurrency and reports them.
+    func loadTest(requests n: Int) async throws -> LoadTestReport {
+        guard let base = serverAddress.baseURL else {
+            throw APIError(.serviceUnavailable, code: "NOT_READY", message: "The server is not listening yet.")
+        }
+        let target = base + (prefix == "/" ? "" : prefix) + "/api/"
+        let generator = PathGenerator(random: random)
+        var generated = Set<String>()
+        var succeeded = 0
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            var inFlight = 0
+            for _ in 0..<n {
+                if inFlight == testConcurrency, let ok = try await group.next() {
+                    succeeded += ok ? 1 : 0
+                    inFlight -= 1
+                }
+                let path = generator.nextPath()
+                generated.insert(String(path.dropLast()))
+                group.addTask { (try? await http.get(target + path).status) == 200 }
+                inFlight += 1
+            }
+            for try await ok in group { succeeded += ok ? 1 : 0 }
+        }
+        let elapsed = ContinuousClock.now - start
+        let paths = generated.sorted()
+        let counts = try await store.counts(of: paths)
+        return LoadTestReport(
+            requested: n, succeeded: succeeded, failed: n - succeeded,
+            elapsedMilliseconds: Int(elapsed / .milliseconds(1)), pool: generator.pool,
+            paths: zip(paths, counts).map { PathCount(path: $0, count: $1) })
+    }
+}
+
+struct LoadTestReport: Sendable {
+    let requested: Int
+    let succeeded: Int
+    let failed: Int
+    let elapsedMilliseconds: Int
+    let pool: [String]
+    let paths: [PathCount]
+
+    var json: JSONValue {
+        [
+            "requested": .int(Int64(requested)), "succeeded": .int(Int64(succeeded)),
+            "failed": .int(Int64(failed)), "elapsed_ms": .int(Int64(elapsedMilliseconds)),
+            "pool": .array(pool.map { .string($0) }),
+            "paths": .array(paths.map { ["path": .string($0.path), "count": .int($0.count)] }),
+        ]
+    }
+}
+
+extension PathCount {
+    /// `{"path": ..., "count": ...}`, written directly: this is the hot path's whole response.
+    var json: String { "{\"path\":\(jsonQuoted(path)),\"count\":\(count)}" }
+}

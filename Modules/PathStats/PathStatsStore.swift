@@ -1,0 +1,49 @@
+import FeatureKit
+
+/// One ranked path.
+struct PathCount: Sendable, Equatable {
+    let path: String
+    let count: Int64
+}
+
+/// Where the counts live.
+protocol PathStatsStore: Sendable {
+    /// Adds one hit and returns the path's new total.
+    func hit(_ path: String) async throws -> Int64
+    func count(of path: String) async throws -> Int64
+    /// Counts of several paths in one round trip, in the order given.
+    func counts(of paths: [String]) async throws -> [Int64]
+    /// Ranks `offset ..< offset + limit`: most hits first, ties by path in byte order.
+    func ranking(offset: Int, limit: Int) async throws -> [PathCount]
+    func distinctPaths() async throws -> Int64
+}
+
+/// One Redis sorted set scored with negated counts: ascending order is then count descending,
+/// and Redis orders equal scores by member bytes, which is exactly the tie order wanted.
+struct RedisPathStatsStore: PathStatsStore {
+    let redis: RedisClient
+    let key: String
+
+    func hit(_ path: String) async throws -> Int64 {
+        Int64(-(try await redis.zincrby(key, -1, path)))
+    }
+
+    func count(of path: String) async throws -> Int64 {
+        Int64(-(try await redis.zscore(key, path) ?? 0))
+    }
+
+    func counts(of paths: [String]) async throws -> [Int64] {
+        let replies = try await redis.pipeline(paths.map { RedisCommand("ZSCORE", key, $0) })
+        return replies.map { Int64(-($0.double ?? 0)) }
+    }
+
+    func ranking(offset: Int, limit: Int) async throws -> [PathCount] {
+        guard limit > 0 else { return [] }
+        return try await redis.zrangeWithScores(key, start: offset, stop: offset + limit - 1)
+            .map { PathCount(path: String(decoding: $0.member, as: UTF8.self), count: Int64(-$0.score)) }
+    }
+
+    func distinctPaths() async throws -> Int64 {
+        try await redis.zcard(key)
+    }
+}
