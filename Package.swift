@@ -114,10 +114,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/HostTests"),
+        .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

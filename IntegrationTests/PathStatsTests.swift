@@ -1,0 +1,174 @@
+import FeatureKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PathStats
+import SwitchyardHost
+import Testing
+
+/// path-stats through HTTP against the real Redis, each test on a sorted set of its own.
+@Suite struct PathStatsTests {
+    let key = "test:path-stats:\(UUID().uuidString)"
+
+    func server(_ environment: [String: String] = [:]) async throws -> Switchyard {
+        let settings = try await ConfigSources.reader(
+            flags: [:], configFile: nil,
+            environment: ["REDIS_URL": try TestEnvironment.redisURL, "FEATURES_PATH_STATS_REDIS_KEY": key]
+                .merging(environment) { _, new in new })
+        return try await Switchyard.build(settings: settings, knownFeatures: [PathStatsFeature.self])
+    }
+
+    @Test func countsWithNormalisation() async throws {
+        try await server().application.test(.router) { client in
+            for (uri, count) in [("/api/a", 1), ("/api/a/", 2), ("/api//a/", 3), ("/api/a?x=1&y=2", 4)] {
+                try await client.execute(uri: "/path-stats" + uri, method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == #"{"path":"a","count":\#(count)}"#)
+                }
+            }
+            try await client.execute(uri: "/path-stats/api/b%20c//d/", method: .get) { response in
+                #expect(String(buffer: response.body) == #"{"path":"b%20c/d","count":1}"#)
+            }
+            for uri in ["/path-stats/api/", "/path-stats/api"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound)
+                }
+            }
+            try await client.execute(uri: "/path-stats/api/" + String(repeating: "x", count: 2049), method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("VALIDATION_ERROR"))
+            }
+            try await client.execute(uri: "/path-stats/api/x", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+            try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
+                #expect(response.headers[.xTotalCount] == "2")
+                #expect(String(buffer: response.body) == #"[{"path":"a","count":4},{"path":"b%20c/d","count":1}]"#)
+            }
+        }
+    }
+
+    @Test func rankingOrdersTiesByPathAndPages() async throws {
+        try await server().application.test(.router) { client in
+            for path in ["b", "a", "c", "b", "c", "a", "c", "d", "B"] {
+                try await client.execute(uri: "/path-stats/api/\(path)", method: .get) { _ in }
+            }
+            let expected = #"[{"path":"c","count":3},{"path":"a","count":2},{"path":"b","count":2},{"path":"B","count":1},{"path":"d","count":1}]"#
+            // "B" sorts before "d" by bytes (uppercase first).
+            try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
+                #expect(String(buffer: response.body) == expected)
+                #expect(response.headers[.xTotalCount] == "5")
+            }
+            try await client.execute(uri: "/path-stats/stats/?limit=2&offset=1", method: .get) { response in
+                #expect(String(buffer: response.body) == #"[{"path":"a","count":2},{"path":"b","count":2}]"#)
+                #expect(response.headers[.xTotalCount] == "5")
+            }
+            try await client.execute(uri: "/path-stats/stats/?offset=10", method: .get) { response in
+                #expect(String(buffer: response.body) == "[]")
+            }
+            try await client.execute(uri: "/path-stats/stats/?limit=abc", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("BAD_REQUEST"))
+            }
+            try await client.execute(uri: "/path-stats/stats/?limit=100001", method: .get) { response in
+                #expect(String(buffer: response.body).contains("VALIDATION_ERROR"))
+            }
+            try await client.execute(uri: "/path-stats/stats/c/", method: .get) { response in
+                #expect(String(buffer: response.body) == #"{"path":"c","count":3}"#)
+            }
+            try await client.execute(uri: "/path-stats/stats/never/seen", method: .get) { response in
+                #expect(String(buffer: response.body) == #"{"path":"never/seen","count":0}"#)
+            }
+        }
+    }
+
+    @Test func emptyStoreIsAnEmptyArray() async throws {
+        try await server().application.test(.router) { client in
+            try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
+                #expect(String(buffer: response.body) == "[]")
+                #expect(response.headers[.xTotalCount] == "0")
+            }
+        }
+    }
+
+    @Test func streamsRankingsLongerThanOneChunk() async throws {
+        let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
+        let commands = (0..<2500).map { RedisCommand("ZADD", key, -Double($0 % 7 + 1), String(format: "p%05d", $0)) }
+        _ = try await redis.pipeline(commands)
+        try await server().application.test(.router) { client in
+            try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
+                let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
+                #expect(rows.count == 2500)
+                let sorted = rows.sorted { ($0.count, $1.path) > ($1.count, $0.path) }
+                #expect(rows == sorted)
+            }
+            try await client.execute(uri: "/path-stats/stats/?offset=999&limit=1002", method: .get) { response in
+                let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
+                #expect(rows.count == 1002)
+            }
+        }
+    }
+
+    struct Row: Decodable, Equatable {
+        let path: String
+        let count: Int
+    }
+
+    @Test func selfLoadTestCountsAddUp() async throws {
+        try await server().application.test(.live) { client in
+            let report = try await client.execute(uri: "/path-stats/test/2000/", method: .post) { response in
+                #expect(response.status == .ok)
+                return try JSONDecoder().decode(Report.self, from: Data(buffer: response.body))
+            }
+            #expect(report.requested == 2000)
+            #expect(report.succeeded == 2000)
+            #expect(report.failed == 0)
+            #expect(report.pool.count == 3)
+            #expect(report.paths.reduce(0) { $0 + $1.count } == 2000)
+            for row in report.paths {
+                #expect(row.path.split(separator: "/").allSatisfy { report.pool.contains(String($0)) })
+            }
+            let stats = try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
+                try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
+            }
+            #expect(Set(stats.map(\.path)) == Set(report.paths.map(\.path)))
+            #expect(stats.reduce(0) { $0 + $1.count } == 2000)
+        }
+    }
+
+    struct Report: Decodable {
+        let requested: Int
+        let succeeded: Int
+        let failed: Int
+        let pool: [String]
+        let paths: [Row]
+    }
+
+    @Test func loadTestRejectsBadCountsAndNeedsTheAdminToken() async throws {
+        try await server(["ADMIN_TOKEN": "secret", "FEATURES_PATH_STATS_TEST_MAX": "100"]).application.test(.router) { client in
+            let auth: HTTPFields = [.authorization: "Bearer secret"]
+            try await client.execute(uri: "/path-stats/test/5/", method: .post) { response in
+                #expect(response.status == .unauthorized)
+            }
+            for n in ["abc", "1.5", "-1", "101"] {
+                try await client.execute(uri: "/path-stats/test/\(n)/", method: .post, headers: auth) { response in
+                    #expect(response.status == .badRequest, "n=\(n)")
+                }
+            }
+            try await client.execute(uri: "/path-stats/test/0/", method: .post, headers: auth) { response in
+                #expect(response.status == .serviceUnavailable || response.status == .ok)
+            }
+        }
+    }
+
+    @Test func rootPrefixGivesTheOriginalURLs() async throws {
+        try await server(["FEATURES": "path-stats", "FEATURES_PATH_STATS_PREFIX": "/"]).application.test(.router) { client in
+            try await client.execute(uri: "/api/x/y/", method: .get) { response in
+                #expect(String(buffer: response.body) == #"{"path":"x/y","count":1}"#)
+            }
+            try await client.execute(uri: "/stats/", method: .get) { response in
+                #expect(String(buffer: response.body) == #"[{"path":"x/y","count":1}]"#)
+            }
+        }
+    }
+}
