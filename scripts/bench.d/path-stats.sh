@@ -1,0 +1,44 @@
+# path-stats: hit throughput against the /health ceiling; ranking p99 and streaming memory with
+# 1,000,000 distinct paths; the self load test's end-to-end rate.
+scenario() {
+    local here=scripts/bench.d
+    local rate
+    redis-cli -p "$SWITCHYARD_REDIS_PORT" del path-stats:hits >/dev/null
+    rate=$(wrk_rps "$BASE/path-stats/api/" -s "$here/path-stats.lua")
+    record path-stats-hit "$rate" health "$ceiling"
+
+    # 1,000,000 distinct paths with counts 1..1000, loaded with redis-cli's mass insertion.
+    redis-cli -p "$SWITCHYARD_REDIS_PORT" del path-stats:hits >/dev/null
+    python3 - <<'PY' | redis-cli -p "$SWITCHYARD_REDIS_PORT" --pipe >/dev/null
+import sys
+out = sys.stdout.buffer
+for start in range(0, 1_000_000, 1000):
+    args = [b"ZADD", b"path-stats:hits"]
+    for i in range(start, start + 1000):
+        args += [b"-%d" % (i * 7919 % 1000 + 1), b"seed/path/%07d" % i]
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+    local p99
+    p99=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "$DURATION" --latency "$BASE/path-stats/stats/?limit=100" |
+        awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 } print v }')
+    record path-stats-ranking-p99-ms "${p99:-0}" target-ms 5
+
+    local before peak bytes
+    before=$(ps -o rss= -p "$server_pid")
+    peak=$before
+    curl -s "$BASE/path-stats/stats/" -o "$STATE_DIR/ranking.json" &
+    local curl_pid=$!
+    while kill -0 "$curl_pid" 2>/dev/null; do
+        peak=$(( $(ps -o rss= -p "$server_pid") > peak ? $(ps -o rss= -p "$server_pid") : peak ))
+        sleep 0.05
+    done
+    bytes=$(stat -c %s "$STATE_DIR/ranking.json")
+    log "full ranking: $bytes bytes streamed"
+    record path-stats-stream-rss-growth-mib "$(awk -v a="$peak" -v b="$before" 'BEGIN { printf "%.1f", (a - b) / 1024 }')" target-mib 64
+
+    local report
+    report=$(curl -s -X POST "$BASE/path-stats/test/100000/")
+    log "load test: $(printf '%s' "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["succeeded"], "succeeded,", r["failed"], "failed in", r["elapsed_ms"], "ms")')"
+    rate=$(printf '%s' "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.2f" % (r["succeeded"] * 1000 / max(r["elapsed_ms"], 1)) if r["failed"] == 0 else 0)')
+    record path-stats-self-test-100k "$rate" target 10000
+}
