@@ -1,12 +1,20 @@
 import FeatureKit
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// Per-route request count and latency histogram. The route label is the matched route
 /// template (`/products/{id}`), never the raw path, so label cardinality stays bounded.
 struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let registry: PrometheusCollectorRegistry
+    /// The registry's own lookup rebuilds label keys on every call; a route's series are few
+    /// and fixed, so they are looked up once and kept here.
+    private let series = SeriesCache()
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
 
     static let buckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
@@ -47,13 +55,24 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         case let path?: ("/" + path).replacingOccurrences(of: "//", with: "/")
         }
         let method = request.method.rawValue
-        registry.makeCounter(
-            descriptor: Self.requests,
-            labels: [("method", method), ("route", route), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.latency, labels: [("method", method), ("route", route)],
-            buckets: Self.buckets
-        ).recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+        let key = "\(method) \(route) \(status)"
+        let metrics = series.entries.withLock { series in
+            if let known = series[key] { return known }
+            let created = (
+                requests: registry.makeCounter(
+                    descriptor: Self.requests,
+                    labels: [("method", method), ("route", route), ("status", String(status))]),
+                latency: registry.makeDurationHistogram(
+                    descriptor: Self.latency, labels: [("method", method), ("route", route)], buckets: Self.buckets)
+            )
+            series[key] = created
+            return created
+        }
+        metrics.requests.increment()
+        metrics.latency.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
     }
+}
+
+private final class SeriesCache: Sendable {
+    let entries = Mutex<[String: (requests: Counter, latency: DurationHistogram)]>([:])
 }

@@ -34,35 +34,40 @@ struct PathStatsRoutes: Sendable {
     }
 
     /// Streams the requested ranks in chunks, so memory stays flat however many paths exist.
-    /// The first chunk is read before the status is sent: a Redis outage still answers 503.
+    /// The count and the first chunk come in one round trip before the status is sent, so a
+    /// Redis outage still answers 503, and a page that fits one chunk is sent as one buffer.
     private func ranking(_ request: Request) async throws -> Response {
         let offset = try request.queryInt("offset", in: 0...Int(Int32.max)) ?? 0
         let limit = try request.queryInt("limit", in: 1...100_000)
-        let total = try await service.total()
+        let firstLimit = min(Self.chunkSize, limit ?? Self.chunkSize)
+        let (total, firstChunk) = try await service.firstPage(offset: offset, limit: firstLimit)
         let end = limit.map { min(total, offset + $0) } ?? total
-        let firstChunk = offset < end ? try await service.ranking(offset: offset, limit: min(Self.chunkSize, end - offset)) : []
-        let service = self.service
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         headers[.xTotalCount] = String(total)
+        if offset + firstChunk.count >= end {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonArray(firstChunk))))
+        }
+        let service = self.service
         let body = ResponseBody { writer in
             var chunk = firstChunk
             var position = offset
-            var separator = "["
+            var opening = "["
             while !chunk.isEmpty {
-                var text = ""
-                for entry in chunk {
-                    text += separator + entry.json
-                    separator = ","
-                }
-                try await writer.write(ByteBuffer(string: text))
+                let text = chunk.map(\.json).joined(separator: ",")
+                try await writer.write(ByteBuffer(string: opening + text))
+                opening = ","
                 position += chunk.count
                 chunk = position < end ? try await service.ranking(offset: position, limit: min(Self.chunkSize, end - position)) : []
             }
-            try await writer.write(ByteBuffer(string: separator == "[" ? "[]" : "]"))
+            try await writer.write(ByteBuffer(string: "]"))
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
     }
+}
+
+private func jsonArray(_ rows: [PathCount]) -> String {
+    "[" + rows.map(\.json).joined(separator: ",") + "]"
 }
 
 private func jsonResponse(_ text: String) -> Response {

@@ -36,10 +36,11 @@ struct PathStatsService: Sendable {
         return PathCount(path: key, count: try await store.count(of: key))
     }
 
-    func total() async throws -> Int {
-        let total = try await store.distinctPaths()
-        distinctPaths.record(total)
-        return Int(total)
+    /// The number of distinct paths and the first `limit` ranks from `offset`.
+    func firstPage(offset: Int, limit: Int) async throws -> (total: Int, ranking: [PathCount]) {
+        let page = try await store.totalAndRanking(offset: offset, limit: limit)
+        distinctPaths.record(page.total)
+        return (Int(page.total), page.ranking)
     }
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {

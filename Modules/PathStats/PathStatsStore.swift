@@ -15,7 +15,8 @@ protocol PathStatsStore: Sendable {
     func counts(of paths: [String]) async throws -> [Int64]
     /// Ranks `offset ..< offset + limit`: most hits first, ties by path in byte order.
     func ranking(offset: Int, limit: Int) async throws -> [PathCount]
-    func distinctPaths() async throws -> Int64
+    /// The number of distinct paths and the first ranks, in one round trip.
+    func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount])
 }
 
 /// One Redis sorted set scored with negated counts: ascending order is then count descending,
@@ -43,7 +44,17 @@ struct RedisPathStatsStore: PathStatsStore {
             .map { PathCount(path: String(decoding: $0.member, as: UTF8.self), count: Int64(-$0.score)) }
     }
 
-    func distinctPaths() async throws -> Int64 {
-        try await redis.zcard(key)
+    func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount]) {
+        let replies = try await redis.pipeline([
+            RedisCommand("ZCARD", key),
+            RedisCommand("ZRANGE", key, offset, offset + max(limit, 1) - 1, "WITHSCORES"),
+        ])
+        guard case .integer(let total) = replies[0], case .array(let flat) = replies[1] else {
+            throw RedisError.unexpectedReply("ZCARD/ZRANGE: \(replies)")
+        }
+        let ranking = stride(from: 0, to: limit > 0 ? flat.count - 1 : 0, by: 2).map { index in
+            PathCount(path: flat[index].string ?? "", count: Int64(-(flat[index + 1].double ?? 0)))
+        }
+        return (total, ranking)
     }
 }
