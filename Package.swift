@@ -71,6 +71,7 @@ let package = Package(
 
         // Features: one target each, depending on FeatureKit only.
         .target(name: "PathStats", dependencies: ["FeatureKit"], path: "Modules/PathStats"),
+        .target(name: "AreaMode", dependencies: ["FeatureKit"], path: "Modules/AreaMode"),
 
         // The composition root: configuration, feature host, operational routes, lifecycle.
         .target(
@@ -89,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardHost", "PathStats",
+                "SwitchyardHost", "PathStats", "AreaMode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -115,10 +116,11 @@ let package = Package(
             ],
             path: "Tests/HostTests"),
         .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
+        .testTarget(name: "AreaModeTests", dependencies: ["AreaMode"], path: "Tests/AreaModeTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

@@ -1,8 +1,10 @@
 import FeatureKit
+import AreaMode
 import PathStats
 
 /// Every feature this binary can host; `features.enabled` picks from these.
 /// The host knows nothing of a feature beyond its type.
 let knownFeatures: [any Feature.Type] = [
-    PathStatsFeature.self
+    PathStatsFeature.self,
+    AreaModeFeature.self,
 ]

@@ -4,8 +4,9 @@ import NIOCore
 
 extension Request {
     /// The body as JSON: 400 `BAD_REQUEST` for a wrong content type or malformed JSON,
-    /// 413 `PAYLOAD_TOO_LARGE` past the context's `maxUploadSize`.
-    public func jsonBody(context: AppRequestContext) async throws -> JSONValue {
+    /// 413 `PAYLOAD_TOO_LARGE` past `limit` (a route's own cap) or else the context's `maxUploadSize`.
+    public func jsonBody(context: AppRequestContext, limit: Int? = nil) async throws -> JSONValue {
+        let limit = limit ?? context.maxUploadSize
         let mediaType = headers[.contentType]?.split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
@@ -13,9 +14,9 @@ extension Request {
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await body.collect(upTo: context.maxUploadSize)
+            buffer = try await body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge("The request body is over \(context.maxUploadSize) bytes.")
+            throw APIError.payloadTooLarge("The request body is over \(limit) bytes.")
         }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))

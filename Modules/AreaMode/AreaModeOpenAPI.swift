@@ -1,0 +1,122 @@
+import FeatureKit
+
+/// area-mode's part of `/openapi.json`.
+enum AreaModeOpenAPI {
+    static let outcomeProperties: [String: JSONValue] = [
+        "applied": ["type": "integer"], "moved": ["type": "integer"],
+        "duplicate": ["type": "integer"], "ignored": ["type": "integer"],
+    ]
+
+    static func query(_ name: String, _ schema: JSONValue, required: Bool = false) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": .bool(required), "schema": schema]
+    }
+
+    static func responses(_ ok: JSONValue, errors: [Int]) -> JSONValue {
+        .object(["200": ok].merging(OpenAPI.errors(errors)) { first, _ in first })
+    }
+
+    static let fragment = OpenAPIFragment(
+        paths: [
+            "/events/": [
+                "post": [
+                    "summary": "Apply a batch of LOGIN/LOGOUT events atomically",
+                    "requestBody": OpenAPI.body(
+                        OpenAPI.ref("AreaModeBatch"),
+                        example: [
+                            "items": [
+                                [
+                                    "area_code": 101, "multiplayer_mode": "Battle Royale", "user_id": "u-42",
+                                    "events_name": "LOGIN",
+                                ]
+                            ]
+                        ]),
+                    "responses": responses(OpenAPI.json("Outcome counts", schema: OpenAPI.ref("AreaModeIngestReport")), errors: [400, 413, 503]),
+                ]
+            ],
+            "/stats/": [
+                "get": [
+                    "summary": "Most played mode in one area",
+                    "parameters": [query("area_code", ["type": "integer", "minimum": 100, "maximum": 999], required: true)],
+                    "responses": responses(OpenAPI.json("The area's ranking", schema: OpenAPI.ref("AreaModeStats")), errors: [400, 503]),
+                ]
+            ],
+            "/areas/": [
+                "get": [
+                    "summary": "Every area with anyone active",
+                    "responses": responses(
+                        OpenAPI.json("Areas by code", schema: ["type": "array", "items": OpenAPI.ref("AreaModeSummary")]),
+                        errors: [503]),
+                ]
+            ],
+            "/generate_data/": [
+                "post": [
+                    "summary": "Generate random events and apply them like /events/",
+                    "security": [["adminToken": []]],
+                    "parameters": [
+                        query("count", ["type": "integer", "minimum": 0, "maximum": 1_000_000]),
+                        query("users", ["type": "integer", "minimum": 1, "maximum": 10_000_000]),
+                        query("modes", ["type": "integer", "minimum": 1, "maximum": 1000]),
+                        query("area_from", ["type": "integer", "minimum": 100, "maximum": 999]),
+                        query("area_to", ["type": "integer", "minimum": 100, "maximum": 999]),
+                        query("logout_ratio", ["type": "number", "minimum": 0, "maximum": 1]),
+                        query("seed", ["type": "integer", "minimum": 0]),
+                    ],
+                    "responses": responses(
+                        OpenAPI.json("What was generated and how it applied", schema: OpenAPI.ref("AreaModeGenerateReport")),
+                        errors: [400, 401, 503]),
+                ]
+            ],
+        ],
+        schemas: [
+            "AreaModeEvent": [
+                "type": "object", "required": ["area_code", "multiplayer_mode", "user_id", "events_name"],
+                "properties": [
+                    "area_code": [
+                        "oneOf": [
+                            ["type": "integer", "minimum": 100, "maximum": 999],
+                            ["type": "string", "pattern": "^[0-9]{3}$"],
+                        ]
+                    ],
+                    "multiplayer_mode": ["type": "string", "minLength": 1, "maxLength": 64],
+                    "user_id": ["type": "string", "minLength": 1, "maxLength": 128],
+                    "events_name": ["type": "string", "description": "LOGIN or LOGOUT, any case"],
+                ],
+            ],
+            "AreaModeBatch": [
+                "type": "object",
+                "properties": ["items": ["type": "array", "maxItems": 10_000, "items": OpenAPI.ref("AreaModeEvent")]],
+            ],
+            "AreaModeIngestReport": [
+                "type": "object",
+                "properties": .object(
+                    outcomeProperties.merging(["status": ["type": "boolean"], "received": ["type": "integer"]]) { a, _ in a }),
+            ],
+            "AreaModeGenerateReport": [
+                "type": "object",
+                "properties": .object(
+                    outcomeProperties.merging(["cnt_records_generated": ["type": "integer"], "events": ["type": "integer"]]) { a, _ in a }),
+            ],
+            "AreaModeStats": [
+                "type": "object", "required": ["area_code", "most_played", "active_users", "modes"],
+                "properties": [
+                    "area_code": ["type": "integer"],
+                    "most_played": ["type": ["string", "null"]],
+                    "active_users": ["type": "integer"],
+                    "modes": [
+                        "type": "array",
+                        "items": [
+                            "type": "object",
+                            "properties": ["multiplayer_mode": ["type": "string"], "count": ["type": "integer"]],
+                        ],
+                    ],
+                ],
+            ],
+            "AreaModeSummary": [
+                "type": "object",
+                "properties": [
+                    "area_code": ["type": "integer"], "most_played": ["type": "string"],
+                    "active_users": ["type": "integer"],
+                ],
+            ],
+        ])
+}

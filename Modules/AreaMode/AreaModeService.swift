@@ -1,0 +1,121 @@
+import FeatureKit
+import Metrics
+
+/// Outcome counts of one or more batches.
+struct IngestReport: Sendable, Equatable {
+    var received = 0
+    var counts: [Outcome: Int] = [:]
+
+    mutating func add(_ outcomes: [Outcome]) {
+        received += outcomes.count
+        for outcome in outcomes { counts[outcome, default: 0] += 1 }
+    }
+
+    var outcomeFields: [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, JSONValue.int(Int64(counts[$0] ?? 0))) })
+    }
+}
+
+/// The rules of area-mode around the store: ingest, read through the cache, generate data.
+struct AreaModeService: Sendable {
+    let store: any AreaModeStore
+    let cache: AreaStatsCache
+    let eventCounters: [Outcome: Counter]
+    let cacheHits: Counter
+    let cacheMisses: Counter
+
+    init(store: any AreaModeStore, cache: AreaStatsCache, metrics: any MetricsFactory) {
+        self.store = store
+        self.cache = cache
+        eventCounters = Dictionary(
+            uniqueKeysWithValues: Outcome.allCases.map { outcome in
+                (outcome, Counter(label: "area_mode_events_total", dimensions: [("outcome", outcome.rawValue)], factory: metrics))
+            })
+        cacheHits = Counter(label: "area_mode_cache_requests_total", dimensions: [("result", "hit")], factory: metrics)
+        cacheMisses = Counter(label: "area_mode_cache_requests_total", dimensions: [("result", "miss")], factory: metrics)
+    }
+
+    /// Applies one batch; returns after the commit and the cache invalidation, so any read that
+    /// starts afterwards sees it.
+    func ingest(_ events: [AreaEvent]) async throws -> IngestReport {
+        var report = IngestReport()
+        guard !events.isEmpty else { return report }
+        let applied = try await store.apply(events)
+        await cache.invalidate(areas: applied.changedAreas)
+        report.add(applied.outcomes)
+        for (outcome, count) in report.counts { eventCounters[outcome]?.increment(by: count) }
+        return report
+    }
+
+    /// The area's stats as the response body.
+    func statsBody(area: Int) async throws -> String {
+        let lookup = await cache.lookup(area: area)
+        if let body = lookup?.body {
+            cacheHits.increment()
+            return body
+        }
+        cacheMisses.increment()
+        let body = String(decoding: Self.json(try await store.stats(area: area)).encoded(), as: UTF8.self)
+        if let lookup { await cache.store(area: area, version: lookup.version, body: body) }
+        return body
+    }
+
+    func areas() async throws -> [AreaSummary] {
+        try await store.areas()
+    }
+
+    /// Random events, applied through `ingest` in batches like any client's.
+    func generate(_ parameters: GenerationParameters, random: RandomSource) async throws -> IngestReport {
+        var report = IngestReport()
+        var batch: [AreaEvent] = []
+        for event in parameters.events(random: random) {
+            batch.append(event)
+            if batch.count == EventValidation.maximumItems {
+                let part = try await ingest(batch)
+                report.received += part.received
+                report.counts.merge(part.counts, uniquingKeysWith: +)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        let part = try await ingest(batch)
+        report.received += part.received
+        report.counts.merge(part.counts, uniquingKeysWith: +)
+        return report
+    }
+
+    static func json(_ stats: AreaStats) -> JSONValue {
+        [
+            "area_code": .int(Int64(stats.area)),
+            "most_played": stats.mostPlayed.map(JSONValue.string) ?? .null,
+            "active_users": .int(Int64(stats.activeUsers)),
+            "modes": .array(stats.modes.map { ["multiplayer_mode": .string($0.mode), "count": .int(Int64($0.count))] }),
+        ]
+    }
+}
+
+/// `/generate_data/` query parameters.
+struct GenerationParameters: Sendable {
+    var count = 1000
+    var users: Int?
+    var modes = 10
+    var areas = 101...119
+    var logoutRatio = 0.5
+    var seed: UInt64?
+
+    /// `count` LOGINs of random users in random places, each followed by the same user's LOGOUT
+    /// with probability `logoutRatio`. The same seed gives the same events.
+    func events(random: RandomSource) -> [AreaEvent] {
+        let users = self.users ?? count
+        var events: [AreaEvent] = []
+        events.reserveCapacity(Int(Double(count) * (1 + logoutRatio)) + 1)
+        for _ in 0..<count {
+            let place = Place(area: random.int(in: areas), mode: "Modes\(random.int(in: 1...modes))")
+            let user = "user-\(random.int(in: 1...max(users, 1)))"
+            events.append(AreaEvent(place: place, userID: user, name: .login))
+            if Double(random.next() >> 11) / Double(1 << 53) < logoutRatio {
+                events.append(AreaEvent(place: place, userID: user, name: .logout))
+            }
+        }
+        return events
+    }
+}

@@ -1,0 +1,142 @@
+import FeatureKit
+
+/// One area's ranking.
+struct AreaStats: Sendable, Equatable {
+    let area: Int
+    let modes: [(mode: String, count: Int)]
+
+    var activeUsers: Int { modes.reduce(0) { $0 + $1.count } }
+    var mostPlayed: String? { modes.first?.mode }
+
+    static func == (lhs: AreaStats, rhs: AreaStats) -> Bool {
+        lhs.area == rhs.area && lhs.modes.elementsEqual(rhs.modes) { $0 == $1 }
+    }
+}
+
+struct AreaSummary: Sendable, Equatable {
+    let area: Int
+    let mostPlayed: String
+    let activeUsers: Int
+}
+
+/// The truth: sessions, counts and the event log, changed together per batch.
+protocol AreaModeStore: Sendable {
+    /// Applies a batch atomically: each event's outcome, in order, and the areas whose counts changed.
+    func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>)
+    func stats(area: Int) async throws -> AreaStats
+    func areas() async throws -> [AreaSummary]
+}
+
+/// PostgreSQL. A batch locks its users' session rows in user order, runs the session model in
+/// Swift, then writes sessions, count deltas (in place order) and the event log in the same
+/// transaction. Concurrent batches thus serialize per user and cannot lose an update; a
+/// deadlock or serialization failure retries the whole batch.
+struct PostgresAreaModeStore: AreaModeStore {
+    let postgres: PostgresClient
+
+    static let migrations = [
+        Migration(
+            version: 1, name: "sessions, counts and event log",
+            sql: """
+                CREATE TABLE area_mode_sessions (
+                    user_id text PRIMARY KEY,
+                    area_code integer,
+                    multiplayer_mode text COLLATE "C",
+                    CHECK ((area_code IS NULL) = (multiplayer_mode IS NULL))
+                );
+                CREATE TABLE area_mode_counts (
+                    area_code integer NOT NULL,
+                    multiplayer_mode text COLLATE "C" NOT NULL,
+                    active integer NOT NULL CHECK (active >= 0),
+                    PRIMARY KEY (area_code, multiplayer_mode)
+                );
+                CREATE TABLE area_mode_events (
+                    id bigserial PRIMARY KEY,
+                    received_at timestamptz NOT NULL DEFAULT now(),
+                    area_code integer NOT NULL,
+                    multiplayer_mode text NOT NULL,
+                    user_id text NOT NULL,
+                    event text NOT NULL,
+                    outcome text NOT NULL
+                );
+                """)
+    ]
+
+    func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
+        guard !events.isEmpty else { return ([], []) }
+        let users = Array(Set(events.map(\.userID))).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return try await postgres.transaction(attempts: 5) { tx in
+            try await tx.execute(
+                "INSERT INTO area_mode_sessions (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                PostgresArray(users))
+            let rows = try await tx.query(
+                """
+                SELECT user_id, area_code, multiplayer_mode FROM area_mode_sessions
+                WHERE user_id = ANY($1::text[]) ORDER BY user_id COLLATE "C" FOR UPDATE
+                """, PostgresArray(users))
+            var stored: [String: Place] = [:]
+            for row in rows.rows {
+                if let area = try row.decode(Int?.self, "area_code"), let mode = try row.decode(String?.self, "multiplayer_mode") {
+                    stored[try row.decode(String.self, "user_id")] = Place(area: area, mode: mode)
+                }
+            }
+            let result = SessionModel.apply(events, sessions: stored)
+
+            if !result.sessions.isEmpty {
+                let changed = result.sessions.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                try await tx.execute(
+                    """
+                    UPDATE area_mode_sessions s SET area_code = v.area, multiplayer_mode = v.mode
+                    FROM unnest($1::text[], $2::int[], $3::text[]) AS v(user_id, area, mode)
+                    WHERE s.user_id = v.user_id
+                    """,
+                    PostgresArray(changed.map(\.key)), PostgresArray(changed.map { $0.value?.area }),
+                    PostgresArray(changed.map { $0.value?.mode }))
+            }
+            if !result.deltas.isEmpty {
+                let deltas = result.deltas.sorted { $0.key < $1.key }
+                try await tx.execute(
+                    """
+                    INSERT INTO area_mode_counts (area_code, multiplayer_mode, active)
+                    SELECT * FROM unnest($1::int[], $2::text[], $3::int[])
+                    ON CONFLICT (area_code, multiplayer_mode)
+                    DO UPDATE SET active = area_mode_counts.active + excluded.active
+                    """,
+                    PostgresArray(deltas.map { $0.key.area }), PostgresArray(deltas.map { $0.key.mode }),
+                    PostgresArray(deltas.map(\.value)))
+            }
+            let log: [[any PostgresEncodable]] = zip(events, result.outcomes).map { event, outcome in
+                [event.place.area, event.place.mode, event.userID, event.name.rawValue, outcome.rawValue]
+            }
+            try await tx.copyIn(
+                "COPY area_mode_events (area_code, multiplayer_mode, user_id, event, outcome) FROM STDIN", rows: log)
+            return (result.outcomes, Set(result.deltas.keys.map(\.area)))
+        }
+    }
+
+    func stats(area: Int) async throws -> AreaStats {
+        let rows = try await postgres.query(
+            """
+            SELECT multiplayer_mode, active FROM area_mode_counts
+            WHERE area_code = $1 AND active > 0 ORDER BY active DESC, multiplayer_mode
+            """, area)
+        return AreaStats(
+            area: area,
+            modes: try rows.rows.map { (try $0.decode(String.self, "multiplayer_mode"), try $0.decode(Int.self, "active")) })
+    }
+
+    func areas() async throws -> [AreaSummary] {
+        let rows = try await postgres.query(
+            """
+            SELECT area_code,
+                   (array_agg(multiplayer_mode ORDER BY active DESC, multiplayer_mode))[1] AS most_played,
+                   sum(active)::bigint AS active_users
+            FROM area_mode_counts WHERE active > 0 GROUP BY area_code ORDER BY area_code
+            """)
+        return try rows.rows.map {
+            AreaSummary(
+                area: try $0.decode(Int.self, "area_code"), mostPlayed: try $0.decode(String.self, "most_played"),
+                activeUsers: try $0.decode(Int.self, "active_users"))
+        }
+    }
+}

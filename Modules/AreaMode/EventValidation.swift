@@ -1,0 +1,68 @@
+import FeatureKit
+
+/// Turns a request body into events, or reports every bad field of every item.
+enum EventValidation {
+    static let maximumItems = 10_000
+
+    static func events(from body: JSONValue) throws -> [AreaEvent] {
+        let items: [JSONValue]
+        switch body {
+        case .array(let elements) where elements.isEmpty:
+            return []
+        case .object(let fields):
+            switch fields["items"] {
+            case nil, .null?: return []
+            case .array(let elements)?: items = elements
+            case let other?:
+                throw APIError.validation([FieldError(field: "items", message: "must be an array, got \(other.typeName)")])
+            }
+        default:
+            throw APIError.validation([FieldError(field: "body", message: "must be an object with an items array")])
+        }
+        guard items.count <= maximumItems else {
+            throw APIError.payloadTooLarge("A batch holds at most \(maximumItems) items, got \(items.count).")
+        }
+        var validator = Validator()
+        var events: [AreaEvent] = []
+        events.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            let path = "items[\(index)]"
+            guard let fields = validator.object(item, field: path) else { continue }
+            let area = areaCode(fields["area_code"], field: "\(path).area_code", validator: &validator)
+            let mode = validator.string(fields, "multiplayer_mode", path: "\(path).multiplayer_mode", length: 1...64)
+            if let mode, !mode.unicodeScalars.allSatisfy(isModeCharacter) {
+                validator.fail("\(path).multiplayer_mode", "may hold only letters, digits, space, _ and -")
+            }
+            let user = validator.string(fields, "user_id", path: "\(path).user_id", length: 1...128)
+            if let user, user.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                validator.fail("\(path).user_id", "must not contain control characters")
+            }
+            let name = validator.string(fields, "events_name", path: "\(path).events_name", length: 1...16)
+            let event = name.flatMap { EventName(rawValue: $0.uppercased()) }
+            if name != nil, event == nil {
+                validator.fail("\(path).events_name", "must be LOGIN or LOGOUT")
+            }
+            if let area, let mode, let user, let event, validator.errors.isEmpty {
+                events.append(AreaEvent(place: Place(area: area, mode: mode), userID: user, name: event))
+            }
+        }
+        try validator.finish()
+        return events
+    }
+
+    /// An integer 100..999, or a string holding one.
+    private static func areaCode(_ value: JSONValue?, field: String, validator: inout Validator) -> Int? {
+        if case .string(let text)? = value {
+            guard let number = Int(text), (100...999).contains(number) else {
+                validator.fail(field, "must be an integer from 100 to 999, got '\(text.prefix(32))'")
+                return nil
+            }
+            return number
+        }
+        return validator.int(["area_code": value ?? .null], "area_code", path: field, in: 100...999).map(Int.init)
+    }
+
+    private static func isModeCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == " " || scalar == "_" || scalar == "-"
+    }
+}
