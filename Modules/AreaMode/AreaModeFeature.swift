@@ -10,7 +10,8 @@ public struct AreaModeFeature: Feature {
         let settings = dependencies.settings
         let cache = AreaStatsCache(
             redis: dependencies.infrastructure.redis(),
-            ttl: try settings.int("cache-ttl", default: 30, in: 0...86_400), logger: dependencies.logger)
+            ttl: try settings.int("cache-ttl", default: 30, in: 0...86_400),
+            keyPrefix: settings.string("redis-prefix") ?? "area-mode", logger: dependencies.logger)
         let service = AreaModeService(
             store: PostgresAreaModeStore(postgres: dependencies.infrastructure.postgres()), cache: cache,
             metrics: dependencies.metrics)

@@ -28,8 +28,8 @@ protocol AreaModeStore: Sendable {
 }
 
 /// PostgreSQL. A batch locks its users' session rows in user order, runs the session model in
-/// Swift, then writes sessions, count deltas (in place order) and the event log in the same
-/// transaction. Concurrent batches thus serialize per user and cannot lose an update; a
+/// Swift, then locks the count rows it changes in place order and writes sessions, count deltas
+/// and the event log in the same transaction. Concurrent batches thus serialize per user and cannot lose an update; a
 /// deadlock or serialization failure retries the whole batch.
 struct PostgresAreaModeStore: AreaModeStore {
     let postgres: PostgresClient
@@ -95,15 +95,23 @@ struct PostgresAreaModeStore: AreaModeStore {
             }
             if !result.deltas.isEmpty {
                 let deltas = result.deltas.sorted { $0.key < $1.key }
+                let areas = PostgresArray(deltas.map { $0.key.area })
+                let modes = PostgresArray(deltas.map { $0.key.mode })
+                // Create missing count rows and lock all of them, in place order. (A negative
+                // delta cannot go through INSERT ... ON CONFLICT: the CHECK runs on the
+                // would-be row first.)
                 try await tx.execute(
                     """
                     INSERT INTO area_mode_counts (area_code, multiplayer_mode, active)
-                    SELECT * FROM unnest($1::int[], $2::text[], $3::int[])
-                    ON CONFLICT (area_code, multiplayer_mode)
-                    DO UPDATE SET active = area_mode_counts.active + excluded.active
-                    """,
-                    PostgresArray(deltas.map { $0.key.area }), PostgresArray(deltas.map { $0.key.mode }),
-                    PostgresArray(deltas.map(\.value)))
+                    SELECT area, mode, 0 FROM unnest($1::int[], $2::text[]) AS v(area, mode)
+                    ON CONFLICT (area_code, multiplayer_mode) DO UPDATE SET active = area_mode_counts.active
+                    """, areas, modes)
+                try await tx.execute(
+                    """
+                    UPDATE area_mode_counts c SET active = c.active + v.delta
+                    FROM unnest($1::int[], $2::text[], $3::int[]) AS v(area, mode, delta)
+                    WHERE c.area_code = v.area AND c.multiplayer_mode = v.mode
+                    """, areas, modes, PostgresArray(deltas.map(\.value)))
             }
             let log: [[any PostgresEncodable]] = zip(events, result.outcomes).map { event, outcome in
                 [event.place.area, event.place.mode, event.userID, event.name.rawValue, outcome.rawValue]

@@ -9,6 +9,8 @@ struct AreaStatsCache: Sendable {
     let redis: RedisClient
     /// Seconds an entry lives at most; 0 turns the cache off.
     let ttl: Int
+    /// Start of every key, so several deployments (or tests) can share one Redis.
+    let keyPrefix: String
     let logger: Logger
 
     /// Reads the area's version and cached entry in one round trip.
@@ -48,6 +50,6 @@ struct AreaStatsCache: Sendable {
         }
     }
 
-    private func versionKey(_ area: Int) -> String { "area-mode:version:\(area)" }
-    private func entryKey(_ area: Int) -> String { "area-mode:stats:\(area)" }
+    private func versionKey(_ area: Int) -> String { "\(keyPrefix):version:\(area)" }
+    private func entryKey(_ area: Int) -> String { "\(keyPrefix):stats:\(area)" }
 }
