@@ -17,7 +17,7 @@ final class CurlMultiDriver: @unchecked Sendable {
     }()
 
     private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex<(commands: [Command], closing: Bool)>(([], false))
+    private let inbox = Mutex<(commands: [Command], closing: Bool, polling: Bool)>(([], false, false))
     private let stopped = Mutex<CheckedContinuation<Void, Never>?>(nil)
     // Touched only by the driver thread.
     private var running: [UInt: CurlTransfer] = [:]
@@ -31,11 +31,14 @@ final class CurlMultiDriver: @unchecked Sendable {
     }
 
     func add(_ transfer: CurlTransfer) throws {
-        try inbox.withLock { inbox in
+        let wake = try inbox.withLock { inbox in
             if inbox.closing { throw HTTPClientError.shutdown }
             inbox.commands.append(.add(transfer))
+            // One wakeup per poll is enough: the driver takes every queued command when it wakes.
+            defer { inbox.polling = false }
+            return inbox.polling
         }
-        curl_multi_wakeup(multi)
+        if wake { curl_multi_wakeup(multi) }
     }
 
     func cancel(_ transfer: CurlTransfer) {
@@ -64,7 +67,12 @@ final class CurlMultiDriver: @unchecked Sendable {
             if closing { break }
             curl_multi_perform(multi, &stillRunning)
             collectFinished()
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            let idle = inbox.withLock { inbox in
+                inbox.polling = inbox.commands.isEmpty
+                return inbox.polling
+            }
+            if idle { curl_multi_poll(multi, nil, 0, 1000, nil) }
+            inbox.withLock { $0.polling = false }
         }
         for transfer in running.values {
             curl_multi_remove_handle(multi, transfer.handle)

@@ -28,7 +28,9 @@ final class CurlTransfer: @unchecked Sendable {
     let cancelled = Atomic<Bool>(false)
 
     init(_ request: HTTPRequestSpec) throws {
-        guard let handle = curl_easy_init() else { throw HTTPClientError.transport(code: -1, message: "curl_easy_init failed") }
+        guard let handle = EasyHandlePool.shared.take() else {
+            throw HTTPClientError.transport(code: -1, message: "curl_easy_init failed")
+        }
         self.handle = handle
         Self.liveHandles.add(1, ordering: .relaxed)
         // Strings passed to libcurl are copied by it; the header list and callbacks' context
@@ -75,7 +77,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        EasyHandlePool.shared.give(handle)
         curl_slist_free_all(headerList)
         Self.liveHandles.subtract(1, ordering: .relaxed)
     }
@@ -128,4 +130,28 @@ final class CurlTransfer: @unchecked Sendable {
 
 private func milliseconds(_ duration: Duration) -> Int {
     max(1, Int(duration / .milliseconds(1)))
+}
+
+/// Easy handles kept for reuse: creating one per request costs more than the request itself on
+/// a fast local upstream. A returned handle is reset to defaults; idle ones are few and bounded.
+final class EasyHandlePool: Sendable {
+    static let shared = EasyHandlePool()
+    static let maximumIdle = 256
+
+    private let idle = Mutex<[UInt]>([])
+
+    func take() -> UnsafeMutableRawPointer? {
+        if let address = idle.withLock({ $0.popLast() }) { return UnsafeMutableRawPointer(bitPattern: address) }
+        return curl_easy_init()
+    }
+
+    func give(_ handle: UnsafeMutableRawPointer) {
+        curl_easy_reset(handle)
+        let kept = idle.withLock { idle -> Bool in
+            guard idle.count < Self.maximumIdle else { return false }
+            idle.append(UInt(bitPattern: handle))
+            return true
+        }
+        if !kept { curl_easy_cleanup(handle) }
+    }
 }
