@@ -13,9 +13,6 @@ struct AreaStatsCache: Sendable {
     let keyPrefix: String
     let logger: Logger
 
-    /// Reads the area's version and cached entry in one round trip.
-    static let lookupScript = "return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2])}"
-
     struct Lookup {
         let version: String
         let body: String?
@@ -24,8 +21,10 @@ struct AreaStatsCache: Sendable {
     func lookup(area: Int) async -> Lookup? {
         guard ttl > 0 else { return nil }
         do {
-            let reply = try await redis.evalScript(Self.lookupScript, keys: [versionKey(area), entryKey(area)])
-            guard let parts = reply.array, parts.count == 2, let version = parts[0].string else { return nil }
+            // The version and the entry in one round trip.
+            let reply = try await redis.send("MGET", versionKey(area), entryKey(area))
+            guard let parts = reply.array, parts.count == 2 else { return nil }
+            let version = parts[0].string ?? "0"
             let prefix = version + "\n"
             let body = parts[1].string.flatMap { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : nil }
             return Lookup(version: version, body: body)

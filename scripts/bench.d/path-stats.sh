@@ -6,10 +6,8 @@ scenario() {
     redis-cli -p "$SWITCHYARD_REDIS_PORT" del path-stats:hits >/dev/null
     # Same wrk settings as the ceiling: one path. Then 100,000 paths from a wrk script, whose
     # per-request Lua costs wrk (on the same two cores) some throughput of its own.
-    rate=$(wrk_rps "$BASE/path-stats/api/bench/x/")
-    record path-stats-hit "$rate" health "$ceiling"
-    rate=$(wrk_rps "$BASE/path-stats/api/" -s "$here/path-stats.lua")
-    record path-stats-hit-100k-paths "$rate" health "$ceiling"
+    record_against_health path-stats-hit "$BASE/path-stats/api/bench/x/"
+    record_against_health path-stats-hit-100k-paths "$BASE/path-stats/api/" -s "$here/path-stats.lua"
 
     # 1,000,000 distinct paths with counts 1..1000, loaded with redis-cli's mass insertion.
     redis-cli -p "$SWITCHYARD_REDIS_PORT" del path-stats:hits >/dev/null
