@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import NIOCore
 
@@ -19,9 +18,9 @@ extension Request {
             throw APIError.payloadTooLarge("The request body is over \(limit) bytes.")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
-        } catch {
-            throw APIError.badRequest("The request body is not valid JSON.")
+            return try JSONParser.parse(Array(buffer.readableBytesView))
+        } catch let error as JSONParser.SyntaxError {
+            throw APIError.badRequest("The request body is not valid JSON: \(error.reason) at byte \(error.offset).")
         }
     }
 }
