@@ -6,61 +6,35 @@ import Synchronization
 /// The shared clients features borrow. Each is created on first use, so only what an enabled
 /// feature asks for is ever connected, checked by `/ready`, and closed at shutdown.
 public final class SharedInfrastructure: Sendable {
-    let redisConfiguration: RedisConfiguration
-    let postgresConfiguration: PostgresConfiguration
-    let httpConfiguration: HTTPClientConfiguration
-    let logger: Logger
-    private let redisClient = Mutex<RedisClient?>(nil)
-    private let postgresClient = Mutex<PostgresClient?>(nil)
-    private let httpClient = Mutex<HTTPClient?>(nil)
+    private let redisClient: OnFirstUse<RedisClient>
+    private let postgresClient: OnFirstUse<PostgresClient>
+    private let httpClient: OnFirstUse<HTTPClient>
 
     public init(
         redis: RedisConfiguration, postgres: PostgresConfiguration, http: HTTPClientConfiguration,
         logger: Logger = Logger(label: "switchyard.infrastructure")
     ) {
-        redisConfiguration = redis
-        postgresConfiguration = postgres
-        httpConfiguration = http
-        self.logger = logger
-    }
-
-    /// The one outgoing HTTP client (libcurl multi handle) of the process.
-    public func http() -> HTTPClient {
-        httpClient.withLock { client in
-            if let client { return client }
-            let created = HTTPClient(configuration: httpConfiguration)
-            client = created
-            return created
-        }
-    }
-
-    /// The one PostgreSQL client (connection pool) of the process.
-    public func postgres() -> PostgresClient {
-        postgresClient.withLock { client in
-            if let client { return client }
-            let created = PostgresClient(configuration: postgresConfiguration)
-            client = created
-            return created
-        }
+        redisClient = OnFirstUse { RedisClient(configuration: redis, logger: logger) }
+        postgresClient = OnFirstUse { PostgresClient(configuration: postgres) }
+        httpClient = OnFirstUse { HTTPClient(configuration: http) }
     }
 
     /// The one Redis client of the process.
-    public func redis() -> RedisClient {
-        redisClient.withLock { client in
-            if let client { return client }
-            let created = RedisClient(configuration: redisConfiguration, logger: logger)
-            client = created
-            return created
-        }
-    }
+    public func redis() -> RedisClient { redisClient.value }
+
+    /// The one PostgreSQL client (connection pool) of the process.
+    public func postgres() -> PostgresClient { postgresClient.value }
+
+    /// The one outgoing HTTP client (libcurl multi handle) of the process.
+    public func http() -> HTTPClient { httpClient.value }
 
     /// Health checks of the clients that exist.
     public var healthChecks: [any HealthCheck] {
         var checks: [any HealthCheck] = []
-        if let redis = redisClient.withLock({ $0 }) {
+        if let redis = redisClient.existing {
             checks.append(DependencyCheck(name: "redis", check: redis.problem))
         }
-        if let postgres = postgresClient.withLock({ $0 }) {
+        if let postgres = postgresClient.existing {
             checks.append(DependencyCheck(name: "postgres", check: postgres.problem))
         }
         return checks
@@ -68,10 +42,31 @@ public final class SharedInfrastructure: Sendable {
 
     /// Closes every client that was opened.
     public func close() async {
-        await redisClient.withLock { $0 }?.close()
-        await postgresClient.withLock { $0 }?.close()
-        await httpClient.withLock { $0 }?.shutdown()
+        await redisClient.existing?.close()
+        await postgresClient.existing?.close()
+        await httpClient.existing?.shutdown()
     }
+}
+
+/// A value made the first time it is asked for, then shared.
+private final class OnFirstUse<Value: Sendable>: Sendable {
+    private let make: @Sendable () -> Value
+    private let made = Mutex<Value?>(nil)
+
+    init(_ make: @escaping @Sendable () -> Value) {
+        self.make = make
+    }
+
+    var value: Value {
+        made.withLock { made in
+            if let made { return made }
+            let value = make()
+            made = value
+            return value
+        }
+    }
+
+    var existing: Value? { made.withLock { $0 } }
 }
 
 struct DependencyCheck: HealthCheck {
