@@ -87,10 +87,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "App/Host"),
+        // The list of features this binary hosts; the only place that names them all.
+        .target(
+            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode"], path: "App/Features"),
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardHost", "PathStats", "AreaMode",
+                "SwitchyardHost", "KnownFeatures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "KnownFeatures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KnownFeatures
 import SwitchyardHost
 
 struct Migrate: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import KnownFeatures
 import SwitchyardHost
 
 struct Serve: AsyncParsableCommand {

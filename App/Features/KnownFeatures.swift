@@ -4,7 +4,7 @@ import PathStats
 
 /// Every feature this binary can host; `features.enabled` picks from these.
 /// The host knows nothing of a feature beyond its type.
-let knownFeatures: [any Feature.Type] = [
+public let knownFeatures: [any Feature.Type] = [
     PathStatsFeature.self,
     AreaModeFeature.self,
 ]
