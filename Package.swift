@@ -72,6 +72,10 @@ let package = Package(
         // Features: one target each, depending on FeatureKit only.
         .target(name: "PathStats", dependencies: ["FeatureKit"], path: "Modules/PathStats"),
         .target(name: "AreaMode", dependencies: ["FeatureKit"], path: "Modules/AreaMode"),
+        .target(
+            name: "UserPoints",
+            dependencies: ["FeatureKit", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Modules/UserPoints"),
 
         // The composition root: configuration, feature host, operational routes, lifecycle.
         .target(
@@ -89,7 +93,8 @@ let package = Package(
             path: "App/Host"),
         // The list of features this binary hosts; the only place that names them all.
         .target(
-            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode"], path: "App/Features"),
+            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode", "UserPoints"],
+            path: "App/Features"),
         .executableTarget(
             name: "switchyard",
             dependencies: [
@@ -120,10 +125,11 @@ let package = Package(
             path: "Tests/HostTests"),
         .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
         .testTarget(name: "AreaModeTests", dependencies: ["AreaMode"], path: "Tests/AreaModeTests"),
+        .testTarget(name: "UserPointsTests", dependencies: ["UserPoints"], path: "Tests/UserPointsTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "KnownFeatures",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "KnownFeatures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

@@ -86,14 +86,18 @@ public struct Switchyard: Sendable {
         return mounted
     }
 
-    /// Applies each feature's pending migrations; features without any touch no database.
+    /// Applies each feature's pending migrations (features without any touch no database),
+    /// then lets each feature prepare itself.
     static func migrate(_ features: [MountedFeature], infrastructure: SharedInfrastructure) async throws {
-        for mounted in features where !mounted.feature.migrations.isEmpty {
+        for mounted in features {
             do {
-                try await Migrator(client: infrastructure.postgres())
-                    .apply(feature: mounted.id, mounted.feature.migrations)
+                if !mounted.feature.migrations.isEmpty {
+                    try await Migrator(client: infrastructure.postgres())
+                        .apply(feature: mounted.id, mounted.feature.migrations)
+                }
+                try await mounted.feature.prepare()
             } catch let error as PostgresError {
-                throw StartupError("migrations of \(mounted.id) failed: \(error)")
+                throw StartupError("starting \(mounted.id) failed: \(error)")
             }
         }
     }

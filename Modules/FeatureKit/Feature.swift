@@ -19,6 +19,9 @@ public protocol Feature: Sendable {
     /// Registers the feature's routes, relative to its prefix.
     func addRoutes(to routes: RouterGroup<AppRequestContext>)
 
+    /// Runs once after the migrations and before the listener opens (seeding and the like).
+    func prepare() async throws
+
     /// Long-running jobs (refresh loops and the like) run next to the HTTP server.
     var backgroundServices: [any Service] { get }
 
@@ -28,6 +31,7 @@ public protocol Feature: Sendable {
 
 extension Feature {
     public var migrations: [Migration] { [] }
+    public func prepare() async throws {}
     public var backgroundServices: [any Service] { [] }
 }
 

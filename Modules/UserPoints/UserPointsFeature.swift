@@ -1,0 +1,49 @@
+import FeatureKit
+import Hummingbird
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// A million users whose points are re-rolled every interval; "up to 2 users above the bar".
+public struct UserPointsFeature: Feature {
+    public static let id = "user-points"
+    let service: UserPointsService
+    let store: PostgresUserPointsStore
+    let seedUsers: Int
+    let adminToken: String?
+    let logger: Logger
+
+    public init(_ dependencies: FeatureDependencies) async throws {
+        let settings = dependencies.settings
+        store = PostgresUserPointsStore(postgres: dependencies.infrastructure.postgres())
+        seedUsers = try settings.int("seed-users", default: 1_000_000, in: 1...100_000_000)
+        adminToken = dependencies.adminToken
+        logger = dependencies.logger
+        service = UserPointsService(
+            store: store, redis: dependencies.infrastructure.redis(),
+            timestampKey: settings.string("redis-key") ?? "user-points:last-query",
+            clock: dependencies.clock, random: dependencies.random,
+            interval: try settings.int("refresh-interval", default: 60, in: 1...86_400),
+            queries: Counter(label: "user_points_queries_total", factory: dependencies.metrics),
+            refreshDuration: Metrics.Timer(label: "user_points_refresh_duration_seconds", factory: dependencies.metrics),
+            skippedRefreshes: Counter(label: "user_points_refresh_skipped_total", factory: dependencies.metrics))
+    }
+
+    public var migrations: [Migration] { PostgresUserPointsStore.migrations }
+
+    public func prepare() async throws {
+        try await store.seed(users: seedUsers)
+    }
+
+    public var backgroundServices: [any Service] { [RefreshJob(service: service, logger: logger)] }
+
+    public func addRoutes(to routes: RouterGroup<AppRequestContext>) {
+        let service = self.service
+        routes.get("/") { _, _ in Response.json(try await service.query()) }
+        routes.get("/state") { _, _ in Response.json(try await service.state()) }
+        routes.group("/refresh").add(middleware: AdminAuthMiddleware(token: adminToken))
+            .post { _, _ in Response.json(try await service.refreshNow()) }
+    }
+
+    public var openAPI: OpenAPIFragment { UserPointsOpenAPI.fragment }
+}

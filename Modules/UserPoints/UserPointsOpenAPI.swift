@@ -1,0 +1,59 @@
+import FeatureKit
+
+/// user-points' part of `/openapi.json`.
+enum UserPointsOpenAPI {
+    static let state: JSONValue = [
+        "type": "object",
+        "properties": [
+            "min_number": ["type": "integer", "minimum": 0, "maximum": 100],
+            "generation": ["type": "integer"], "users": ["type": "integer"],
+            "refreshed_at": ["type": ["string", "null"]], "last_refresh_ms": ["type": ["integer", "null"]],
+            "next_refresh_at": ["type": "string"],
+        ],
+    ]
+
+    static let fragment = OpenAPIFragment(
+        paths: [
+            "/": [
+                "get": [
+                    "summary": "Up to 2 users with points above min_number, and the previous query's time",
+                    "responses": .object(
+                        ["200": OpenAPI.json("Users and the previous query's timestamp", schema: OpenAPI.ref("UserPointsQuery"))]
+                            .merging(OpenAPI.errors([503])) { first, _ in first }),
+                ]
+            ],
+            "/state": [
+                "get": [
+                    "summary": "Refresh state for operators",
+                    "responses": .object(
+                        ["200": OpenAPI.json("State", schema: OpenAPI.ref("UserPointsState"))]
+                            .merging(OpenAPI.errors([503])) { first, _ in first }),
+                ]
+            ],
+            "/refresh": [
+                "post": [
+                    "summary": "Re-roll every user's points and min_number now",
+                    "security": [["adminToken": []]],
+                    "responses": .object(
+                        ["200": OpenAPI.json("State after the refresh", schema: OpenAPI.ref("UserPointsState"))]
+                            .merging(OpenAPI.errors([401, 409, 503])) { first, _ in first }),
+                ]
+            ],
+        ],
+        schemas: [
+            "UserPointsState": state,
+            "UserPointsQuery": [
+                "type": "object", "required": ["users", "timestamp"],
+                "properties": [
+                    "users": [
+                        "type": "array", "maxItems": 2,
+                        "items": [
+                            "type": "object",
+                            "properties": ["id": ["type": "integer"], "points": ["type": "integer"]],
+                        ],
+                    ],
+                    "timestamp": ["type": ["string", "null"], "description": "ISO 8601 UTC with microseconds"],
+                ],
+            ],
+        ])
+}

@@ -1,0 +1,97 @@
+import FeatureKit
+import Foundation
+import Metrics
+
+/// The rules of user-points: the query with its predecessor's timestamp, refreshes on demand
+/// and on schedule.
+struct UserPointsService: Sendable {
+    let store: any UserPointsStore
+    let redis: RedisClient
+    let timestampKey: String
+    let clock: WallClock
+    let random: RandomSource
+    let interval: Int
+    let queries: Counter
+    let refreshDuration: Metrics.Timer
+    let skippedRefreshes: Counter
+
+    /// Hands the previous query's time over atomically, across replicas: Redis keeps the last
+    /// query time in microseconds; each query swaps in its own (made strictly later than the
+    /// previous one, so no two queries share a predecessor) and gets the old one back.
+    static let handoverScript = """
+        local previous = redis.call('GET', KEYS[1])
+        local now = tonumber(ARGV[1])
+        if previous and tonumber(previous) >= now then now = tonumber(previous) + 1 end
+        redis.call('SET', KEYS[1], string.format('%d', now))
+        return previous
+        """
+
+    func query() async throws -> JSONValue {
+        let result = try await store.query()
+        let now = Int64((clock.now().timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let previous = try await redis.evalScript(Self.handoverScript, keys: [timestampKey], arguments: [now]).int
+        queries.increment()
+        return [
+            "users": .array(result.users.map { ["id": .int(Int64($0.id)), "points": .int(Int64($0.points))] }),
+            "timestamp": previous.map { .string(Self.iso8601(microseconds: $0)) } ?? .null,
+        ]
+    }
+
+    func state() async throws -> JSONValue {
+        json(try await store.state())
+    }
+
+    /// `POST /refresh`: refreshes now; 409 while another refresh runs.
+    func refreshNow() async throws -> JSONValue {
+        switch try await timedRefresh(slot: nil) {
+        case .refreshed(let state): return json(state)
+        case .alreadyRunning, .alreadyDone:
+            throw APIError(.conflict, code: "REFRESH_RUNNING", message: "A refresh is already running.")
+        }
+    }
+
+    /// The scheduled tick for interval `slot`: at most one refresh per slot across replicas.
+    func scheduledRefresh(slot: Int64) async throws {
+        if try await timedRefresh(slot: slot) == .alreadyRunning {
+            skippedRefreshes.increment()
+        }
+    }
+
+    private func timedRefresh(slot: Int64?) async throws -> RefreshOutcome {
+        let start = ContinuousClock.now
+        let outcome = try await store.refresh(minNumber: random.int(in: 0...100), slot: slot)
+        if case .refreshed = outcome {
+            refreshDuration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+        }
+        return outcome
+    }
+
+    /// Interval slots are wall-clock aligned, so every replica's tick falls on the same boundary.
+    func nextSlot(after date: Date) -> (slot: Int64, at: Date) {
+        let slot = Int64((date.timeIntervalSince1970 / Double(interval)).rounded(.down)) + 1
+        return (slot, Date(timeIntervalSince1970: Double(slot) * Double(interval)))
+    }
+
+    private func json(_ state: PointsState) -> JSONValue {
+        [
+            "min_number": .int(Int64(state.minNumber)),
+            "generation": .int(Int64(state.generation)),
+            "users": .int(Int64(state.users)),
+            "refreshed_at": state.refreshedAt.map { .string(Self.iso8601($0)) } ?? .null,
+            "last_refresh_ms": state.lastRefreshMilliseconds.map { .int(Int64($0)) } ?? .null,
+            "next_refresh_at": .string(Self.iso8601(nextSlot(after: clock.now()).at)),
+        ]
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        iso8601(microseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+
+    /// `2020-07-30T17:09:33.123456Z`.
+    static func iso8601(microseconds: Int64) -> String {
+        let seconds = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
+        let whole = Date(timeIntervalSince1970: TimeInterval(seconds.quotient))
+            .formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().time(includingFractionalSeconds: false))
+        return whole.replacingOccurrences(of: "Z", with: "") + String(format: ".%06dZ", seconds.remainder)
+    }
+}

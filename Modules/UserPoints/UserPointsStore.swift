@@ -1,0 +1,163 @@
+import FeatureKit
+import Foundation
+
+/// What the operators' `/state` shows.
+struct PointsState: Sendable, Equatable {
+    let generation: Int
+    let minNumber: Int
+    let refreshedAt: Date?
+    let users: Int
+    let lastRefreshMilliseconds: Int?
+}
+
+/// Up to two qualifying users, read together with the state they belong to.
+struct PointsQuery: Sendable {
+    let generation: Int
+    let minNumber: Int
+    let users: [(id: Int, points: Int)]
+}
+
+enum RefreshOutcome: Sendable, Equatable {
+    case refreshed(PointsState)
+    /// Another refresh holds the lock (this process's or another replica's).
+    case alreadyRunning
+    /// Another replica already refreshed in this interval.
+    case alreadyDone
+}
+
+protocol UserPointsStore: Sendable {
+    /// Creates the users and generation 0 (every user at 0 points) on an empty database.
+    func seed(users: Int) async throws
+    func query() async throws -> PointsQuery
+    func state() async throws -> PointsState
+    /// Re-rolls every user's points and `min_number` together. With `slot`, only if no refresh
+    /// has recorded that interval slot yet (the scheduled tick); without, unconditionally.
+    func refresh(minNumber: Int, slot: Int64?) async throws -> RefreshOutcome
+}
+
+/// PostgreSQL with one narrow table per generation. A refresh fills a new table with
+/// `CREATE UNLOGGED TABLE ... AS SELECT` (no dead rows, no index to maintain, no WAL), then in
+/// the same transaction points the `user_points_current` view at it and records the new
+/// `min_number`. Readers read the state row and the view in one statement, so they see one
+/// generation, and they only wait for the view swap at commit, not for the fill. Tables older
+/// than the current one are dropped afterwards, so nothing bloats.
+struct PostgresUserPointsStore: UserPointsStore {
+    let postgres: PostgresClient
+
+    /// Serializes refreshes and seeding across replicas.
+    static let lockKey = "switchyard-user-points"
+
+    static let migrations = [
+        Migration(
+            version: 1, name: "users and refresh state",
+            sql: """
+                CREATE TABLE users (
+                    id integer PRIMARY KEY,
+                    inserted_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE TABLE user_points_state (
+                    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                    generation integer NOT NULL,
+                    min_number integer NOT NULL CHECK (min_number BETWEEN 0 AND 100),
+                    refreshed_at timestamptz,
+                    users integer NOT NULL,
+                    last_refresh_ms integer,
+                    slot bigint
+                );
+                """)
+    ]
+
+    func seed(users: Int) async throws {
+        try await postgres.transaction { tx in
+            try await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", Self.lockKey)
+            guard try await tx.query("SELECT 1 FROM user_points_state").rows.isEmpty else { return }
+            try await tx.execute("INSERT INTO users (id) SELECT generate_series(1, $1::int)", users)
+            try await tx.executeScript(
+                """
+                CREATE UNLOGGED TABLE user_points_g0 AS SELECT id, 0::smallint AS points FROM users;
+                CREATE VIEW user_points_current AS SELECT id, points FROM user_points_g0;
+                """)
+            try await tx.execute(
+                "INSERT INTO user_points_state (generation, min_number, users) VALUES (0, 0, $1)", users)
+        }
+    }
+
+    func query() async throws -> PointsQuery {
+        // One statement: the state row and the points come from one snapshot. With
+        // min_number 100 nobody qualifies and the scan is skipped altogether.
+        let rows = try await postgres.query(
+            """
+            SELECT s.generation, s.min_number, p.id, p.points FROM user_points_state s
+            LEFT JOIN LATERAL (
+                SELECT id, points FROM user_points_current
+                WHERE s.min_number < 100 AND points > s.min_number LIMIT 2
+            ) p ON true
+            """)
+        guard let first = rows.first else { throw APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.") }
+        return PointsQuery(
+            generation: try first.decode(Int.self, "generation"), minNumber: try first.decode(Int.self, "min_number"),
+            users: try rows.rows.compactMap { row in
+                guard let id = try row.decode(Int?.self, "id") else { return nil }
+                return (id, try row.decode(Int.self, "points"))
+            })
+    }
+
+    func state() async throws -> PointsState {
+        guard let row = try await postgres.query("SELECT * FROM user_points_state").first else {
+            throw APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.")
+        }
+        return try Self.state(row)
+    }
+
+    func refresh(minNumber: Int, slot: Int64?) async throws -> RefreshOutcome {
+        let start = ContinuousClock.now
+        let outcome: RefreshOutcome = try await postgres.transaction { tx in
+            guard try await tx.query("SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked", Self.lockKey)
+                .first!.decode(Bool.self, "locked")
+            else { return .alreadyRunning }
+            guard let current = try await tx.query("SELECT generation, slot FROM user_points_state FOR UPDATE").first else {
+                throw APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.")
+            }
+            if let slot, try current.decode(Int64?.self, "slot") == slot { return .alreadyDone }
+            let next = try current.decode(Int.self, "generation") + 1
+            // The table name comes from our own integer, never from input.
+            try await tx.executeScript(
+                """
+                CREATE UNLOGGED TABLE user_points_g\(next) AS
+                    SELECT id, floor(random() * 101)::smallint AS points FROM users;
+                CREATE OR REPLACE VIEW user_points_current AS SELECT id, points FROM user_points_g\(next);
+                """)
+            let elapsed = Int((ContinuousClock.now - start) / .milliseconds(1))
+            let row = try await tx.query(
+                """
+                UPDATE user_points_state SET generation = $1, min_number = $2, refreshed_at = now(),
+                    last_refresh_ms = $3, slot = coalesce($4, slot)
+                RETURNING *
+                """, next, minNumber, elapsed, slot)
+            return .refreshed(try Self.state(row.first!))
+        }
+        if case .refreshed(let state) = outcome { try await dropGenerations(before: state.generation) }
+        return outcome
+    }
+
+    /// Old generation tables, including any a crashed refresh left half-built.
+    private func dropGenerations(before generation: Int) async throws {
+        let old = try await postgres.query(
+            """
+            SELECT tablename FROM pg_tables
+            WHERE schemaname = current_schema() AND tablename ~ '^user_points_g[0-9]+$'
+              AND substring(tablename FROM 14)::int < $1
+            """, generation)
+        for row in old.rows {
+            let table = try row.decode(String.self, "tablename")
+            try await postgres.transaction { try await $0.executeScript("DROP TABLE IF EXISTS \(table)") }
+        }
+    }
+
+    private static func state(_ row: PostgresRow) throws -> PointsState {
+        PointsState(
+            generation: try row.decode(Int.self, "generation"), minNumber: try row.decode(Int.self, "min_number"),
+            refreshedAt: try row.decode(Date?.self, "refreshed_at"), users: try row.decode(Int.self, "users"),
+            lastRefreshMilliseconds: try row.decode(Int?.self, "last_refresh_ms"))
+    }
+}
