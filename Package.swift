@@ -125,11 +125,11 @@ let package = Package(
             path: "Tests/HostTests"),
         .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
         .testTarget(name: "AreaModeTests", dependencies: ["AreaMode"], path: "Tests/AreaModeTests"),
-        .testTarget(name: "UserPointsTests", dependencies: ["UserPoints"], path: "Tests/UserPointsTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "KnownFeatures",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "IntegrationTests"),

@@ -13,14 +13,7 @@ struct AreaModeFixture {
     let redisPrefix = "test:area-mode:\(UUID().uuidString)"
 
     static func make() async throws -> AreaModeFixture {
-        let base = try TestEnvironment.databaseURL
-        let name = "area_mode_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = PostgresClient(configuration: try PostgresConfiguration(url: base, minConnections: 0))
-        try await admin.execute("CREATE DATABASE \(name)")
-        await admin.close()
-        var components = URLComponents(string: base)!
-        components.path = "/" + name
-        return AreaModeFixture(databaseURL: components.string!)
+        AreaModeFixture(databaseURL: try await FreshDatabase.create())
     }
 
     func server(cacheTTL: Int = 30) async throws -> Switchyard {

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Testing
 
 /// The services the integration tests run against, from the same variables the server reads.
@@ -19,6 +20,20 @@ enum TestEnvironment {
         var description: String {
             "\(variable) is not set: run the integration tests through scripts/test, which starts Redis and PostgreSQL"
         }
+    }
+}
+
+/// A new, empty database on the test PostgreSQL, for tests that need really fresh state.
+enum FreshDatabase {
+    static func create() async throws -> String {
+        let base = try TestEnvironment.databaseURL
+        let name = "test_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = PostgresClient(configuration: try PostgresConfiguration(url: base, minConnections: 0))
+        try await admin.execute("CREATE DATABASE \(name)")
+        await admin.close()
+        var components = URLComponents(string: base)!
+        components.path = "/" + name
+        return components.string!
     }
 }
 

@@ -11,7 +11,10 @@ import Testing
     @Test func documentMatchesTheRegisteredRoutes() async throws {
         let settings = try await ConfigSources.reader(
             flags: [:], configFile: nil,
-            environment: ["REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": try TestEnvironment.databaseURL])
+            environment: [
+                "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": try TestEnvironment.databaseURL,
+                "FEATURES_USER_POINTS_SEED_USERS": "1000",
+            ])
         let server = try await Switchyard.build(settings: settings, knownFeatures: knownFeatures)
         try await server.application.test(.router) { client in
             let features = try await client.execute(uri: "/features", method: .get) { response in

@@ -1,0 +1,182 @@
+import FeatureKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import ServiceLifecycle
+import SwitchyardHost
+import Testing
+
+@testable import UserPoints
+
+/// user-points against real PostgreSQL and Redis, each test on a fresh database and key.
+struct UserPointsFixture {
+    let databaseURL: String
+    let timestampKey = "test:user-points:\(UUID().uuidString)"
+
+    static func make() async throws -> UserPointsFixture {
+        UserPointsFixture(databaseURL: try await FreshDatabase.create())
+    }
+
+    func server(users: Int = 2000, interval: Int = 3600, port: Int = 0) async throws -> Switchyard {
+        let settings = try await ConfigSources.reader(
+            flags: ["http.port": String(port)], configFile: nil,
+            environment: [
+                "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": databaseURL, "FEATURES": "user-points",
+                "FEATURES_USER_POINTS_SEED_USERS": String(users), "FEATURES_USER_POINTS_REDIS_KEY": timestampKey,
+                "FEATURES_USER_POINTS_REFRESH_INTERVAL": String(interval),
+            ])
+        return try await Switchyard.build(settings: settings, knownFeatures: [UserPointsFeature.self])
+    }
+
+    func store() throws -> PostgresUserPointsStore {
+        PostgresUserPointsStore(
+            postgres: PostgresClient(configuration: try PostgresConfiguration(url: databaseURL, minConnections: 0)))
+    }
+}
+
+struct PointsReply: Decodable {
+    struct User: Decodable {
+        let id: Int
+        let points: Int
+    }
+    let users: [User]
+    let timestamp: String?
+}
+
+@Suite struct UserPointsTests {
+    @Test func seedingIsIdempotent() async throws {
+        let fixture = try await UserPointsFixture.make()
+        _ = try await fixture.server(users: 1500)
+        _ = try await fixture.server(users: 1500)
+        let store = try fixture.store()
+        try await store.seed(users: 1500)
+        #expect(try await store.postgres.query("SELECT count(*) FROM users").first!.decode(Int.self, at: 0) == 1500)
+        let state = try await store.state()
+        #expect(state.users == 1500)
+        #expect(state.generation == 0)
+        #expect(try await store.query().users.isEmpty)  // everyone at 0, min_number 0
+    }
+
+    @Test func returnedUsersAlwaysBeatMinNumberAndHundredGivesNone() async throws {
+        let fixture = try await UserPointsFixture.make()
+        try await fixture.server().application.test(.router) { client in
+            let store = try fixture.store()
+            for _ in 0..<15 {
+                try await client.execute(uri: "/user-points/refresh", method: .post) { #expect($0.status == .ok) }
+                let state = try await store.state()
+                let reply = try await client.execute(uri: "/user-points/", method: .get) { response in
+                    try JSONDecoder().decode(PointsReply.self, from: Data(buffer: response.body))
+                }
+                #expect(reply.users.count <= 2)
+                #expect(reply.users.allSatisfy { $0.points > state.minNumber && (0...100).contains($0.points) })
+                if state.minNumber < 90 { #expect(reply.users.count == 2) }
+            }
+            try await store.postgres.execute("UPDATE user_points_state SET min_number = 100")
+            let reply = try await client.execute(uri: "/user-points/", method: .get) { response in
+                try JSONDecoder().decode(PointsReply.self, from: Data(buffer: response.body))
+            }
+            #expect(reply.users.isEmpty)
+        }
+    }
+
+    @Test func readersDuringRefreshesSeeOneGeneration() async throws {
+        let fixture = try await UserPointsFixture.make()
+        _ = try await fixture.server(users: 20_000)
+        let store = try fixture.store()
+        let deadline = ContinuousClock.now + .seconds(3)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                var refreshes = 0
+                while ContinuousClock.now < deadline {
+                    if case .refreshed = try await store.refresh(minNumber: Int.random(in: 0...99), slot: nil) { refreshes += 1 }
+                }
+                return refreshes
+            }
+            for _ in 0..<6 {
+                group.addTask {
+                    var generations = Set<Int>()
+                    while ContinuousClock.now < deadline {
+                        let result = try await store.query()
+                        generations.insert(result.generation)
+                        #expect(result.users.allSatisfy { $0.points > result.minNumber })
+                    }
+                    return generations.count
+                }
+            }
+            var seen: [Int] = []
+            for try await value in group { seen.append(value) }
+            #expect(seen.max() ?? 0 > 2)
+        }
+    }
+
+    @Test func timestampsFormOneChain() async throws {
+        let fixture = try await UserPointsFixture.make()
+        try await fixture.server().application.test(.router) { client in
+            let stamps = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<200 {
+                    group.addTask {
+                        try await client.execute(uri: "/user-points/", method: .get) { response in
+                            try JSONDecoder().decode(PointsReply.self, from: Data(buffer: response.body)).timestamp
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(stamps.filter { $0 == nil }.count == 1)
+            let previous = stamps.compactMap { $0 }
+            #expect(previous.count == 199)
+            #expect(Set(previous).count == 199)
+            #expect(previous.allSatisfy { $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"#, options: .regularExpression) != nil })
+        }
+    }
+
+    @Test func pointsAreUniform() async throws {
+        let fixture = try await UserPointsFixture.make()
+        _ = try await fixture.server(users: 101_000)
+        let store = try fixture.store()
+        _ = try await store.refresh(minNumber: 50, slot: nil)
+        let rows = try await store.postgres.query("SELECT points, count(*) AS n FROM user_points_current GROUP BY points")
+        var observed = [Int](repeating: 0, count: 101)
+        for row in rows.rows { observed[try row.decode(Int.self, "points")] = try row.decode(Int.self, "n") }
+        // 101 cells, 100 degrees of freedom: mean 100, sd about 14; 200 is a generous bound.
+        let expected = 1000.0
+        let chiSquare = observed.reduce(0.0) { $0 + pow(Double($1) - expected, 2) / expected }
+        #expect(chiSquare < 200, "chi-square \(chiSquare)")
+        #expect(observed.allSatisfy { $0 > 0 })
+    }
+
+    @Test func twoServersRefreshOncePerInterval() async throws {
+        let fixture = try await UserPointsFixture.make()
+        let first = try await fixture.server(users: 5000, interval: 1)
+        let second = try await fixture.server(users: 5000, interval: 1)
+        let store = try fixture.store()
+        let before = try await store.state().generation
+        let groups = [first.serviceGroup(gracefulShutdownSignals: []), second.serviceGroup(gracefulShutdownSignals: [])]
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for group in groups { tasks.addTask { try await group.run() } }
+            try await Task.sleep(for: .milliseconds(4_300))
+            for group in groups { await group.triggerGracefulShutdown() }
+            try await tasks.waitForAll()
+        }
+        let boundaries = Int(Date().timeIntervalSince1970.rounded(.down)) - Int(started.timeIntervalSince1970.rounded(.down))
+        let refreshes = try await store.state().generation - before
+        #expect(refreshes >= boundaries - 1 && refreshes <= boundaries, "\(refreshes) refreshes over \(boundaries) boundaries")
+    }
+}
+
+@Suite struct MinNumberTests {
+    @Test func minNumberDrawIsUniform() {
+        let random = RandomSource.seeded(2026)
+        var observed = [Int](repeating: 0, count: 101)
+        for _ in 0..<101_000 { observed[random.int(in: 0...100)] += 1 }
+        let chiSquare = observed.reduce(0.0) { $0 + pow(Double($1) - 1000, 2) / 1000 }
+        #expect(chiSquare < 200)
+    }
+
+    @Test func timestampsHaveMicroseconds() {
+        #expect(UserPointsService.iso8601(microseconds: 1_596_129_573_123_456) == "2020-07-30T17:19:33.123456Z")
+        #expect(UserPointsService.iso8601(microseconds: 1_596_129_573_000_001) == "2020-07-30T17:19:33.000001Z")
+    }
+}
