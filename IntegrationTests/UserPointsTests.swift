@@ -72,12 +72,41 @@ struct PointsReply: Decodable {
                 #expect(reply.users.allSatisfy { $0.points > state.minNumber && (0...100).contains($0.points) })
                 if state.minNumber < 90 { #expect(reply.users.count == 2) }
             }
-            try await store.postgres.execute("UPDATE user_points_state SET min_number = 100")
+            // A generation with min_number 100, committed and published as a refresh would.
+            try await store.postgres.execute("UPDATE user_points_state SET min_number = 100, generation = generation + 1")
+            let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
+            try await redis.set(fixture.timestampKey + ":generation", try await store.state().generation)
             let reply = try await client.execute(uri: "/user-points/", method: .get) { response in
                 try JSONDecoder().decode(PointsReply.self, from: Data(buffer: response.body))
             }
             #expect(reply.users.isEmpty)
         }
+    }
+
+    @Test func aRefreshOnOneServerIsSeenByTheNextQueryOnAnother() async throws {
+        let fixture = try await UserPointsFixture.make()
+        let first = try await fixture.server()
+        let second = try await fixture.server()
+        try await second.application.test(.router) { other in
+            try await other.execute(uri: "/user-points/", method: .get) { #expect($0.status == .ok) }  // remembers generation 0
+            for _ in 0..<5 {
+                let state = try await first.application.test(.router) { client in
+                    try await client.execute(uri: "/user-points/refresh", method: .post) { response in
+                        try JSONDecoder().decode(StateReply.self, from: Data(buffer: response.body))
+                    }
+                }
+                let reply = try await other.execute(uri: "/user-points/", method: .get) { response in
+                    try JSONDecoder().decode(PointsReply.self, from: Data(buffer: response.body))
+                }
+                #expect(reply.users.allSatisfy { $0.points > state.min_number })
+                if state.min_number < 90 { #expect(reply.users.count == 2) }
+            }
+        }
+    }
+
+    struct StateReply: Decodable {
+        let min_number: Int
+        let generation: Int
     }
 
     @Test func readersDuringRefreshesSeeOneGeneration() async throws {

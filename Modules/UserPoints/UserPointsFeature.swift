@@ -22,6 +22,7 @@ public struct UserPointsFeature: Feature {
         service = UserPointsService(
             store: store, redis: dependencies.infrastructure.redis(),
             timestampKey: settings.string("redis-key") ?? "user-points:last-query",
+            generationKey: (settings.string("redis-key") ?? "user-points:last-query") + ":generation",
             clock: dependencies.clock, random: dependencies.random,
             interval: try settings.int("refresh-interval", default: 60, in: 1...86_400),
             queries: Counter(label: "user_points_queries_total", factory: dependencies.metrics),
