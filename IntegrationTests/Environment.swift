@@ -71,12 +71,21 @@ final class RedisProcess: @unchecked Sendable {
 
     deinit { kill() }
 
+    /// Up to 20 s: the whole suite shares two cores, and a busy machine starts processes slowly.
     private func waitUntilAccepting() async throws {
-        for _ in 0..<100 {
+        for _ in 0..<400 {
             if canConnect() { return }
+            if let process, !process.isRunning {
+                throw StartFailure(reason: "redis-server exited with status \(process.terminationStatus) (port \(port) taken?)")
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw CancellationError()
+        throw StartFailure(reason: "redis-server did not accept connections on port \(port) within 20 s")
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { reason }
     }
 
     private func canConnect() -> Bool {

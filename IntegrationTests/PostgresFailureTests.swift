@@ -6,7 +6,7 @@ import Testing
     @Test func crashAndRestartGiveTypedErrorsThenRecovery() async throws {
         let server = try PostgresProcess()
         defer { server.destroy() }
-        try server.start()
+        try await server.start()
         let client = PostgresClient(
             configuration: try PostgresConfiguration(url: server.url, maxConnections: 4, acquireTimeout: .seconds(1)))
         #expect(try await client.query("SELECT 1 AS one").first!.decode(Int.self, "one") == 1)
@@ -30,13 +30,13 @@ import Testing
                 }
             }
             try await Task.sleep(for: .milliseconds(250))
-            try server.crash()
+            try await server.crash()
             return try await group.reduce(into: (ok: 0, unavailable: 0)) { $0.ok += $1.ok; $0.unavailable += $1.unavailable }
         }
         #expect(outcome.ok > 0)
         #expect(outcome.unavailable > 0)
 
-        try server.start()
+        try await server.start()
         var recovered = false
         let restarted = ContinuousClock.now
         while !recovered, ContinuousClock.now - restarted < .seconds(5) {
