@@ -11,10 +11,6 @@ enum AreaModeOpenAPI {
         ["name": .string(name), "in": "query", "required": .bool(required), "schema": schema]
     }
 
-    static func responses(_ ok: JSONValue, errors: [Int]) -> JSONValue {
-        .object(["200": ok].merging(OpenAPI.errors(errors)) { first, _ in first })
-    }
-
     static let fragment = OpenAPIFragment(
         paths: [
             "/events/": [
@@ -30,20 +26,20 @@ enum AreaModeOpenAPI {
                                 ]
                             ]
                         ]),
-                    "responses": responses(OpenAPI.json("Outcome counts", schema: OpenAPI.ref("AreaModeIngestReport")), errors: [400, 413, 503]),
+                    "responses": OpenAPI.responses(OpenAPI.json("Outcome counts", schema: OpenAPI.ref("AreaModeIngestReport")), errors: [400, 413, 503]),
                 ]
             ],
             "/stats/": [
                 "get": [
                     "summary": "Most played mode in one area",
                     "parameters": [query("area_code", ["type": "integer", "minimum": 100, "maximum": 999], required: true)],
-                    "responses": responses(OpenAPI.json("The area's ranking", schema: OpenAPI.ref("AreaModeStats")), errors: [400, 503]),
+                    "responses": OpenAPI.responses(OpenAPI.json("The area's ranking", schema: OpenAPI.ref("AreaModeStats")), errors: [400, 503]),
                 ]
             ],
             "/areas/": [
                 "get": [
                     "summary": "Every area with anyone active",
-                    "responses": responses(
+                    "responses": OpenAPI.responses(
                         OpenAPI.json("Areas by code", schema: ["type": "array", "items": OpenAPI.ref("AreaModeSummary")]),
                         errors: [503]),
                 ]
@@ -61,7 +57,7 @@ enum AreaModeOpenAPI {
                         query("logout_ratio", ["type": "number", "minimum": 0, "maximum": 1]),
                         query("seed", ["type": "integer", "minimum": 0]),
                     ],
-                    "responses": responses(
+                    "responses": OpenAPI.responses(
                         OpenAPI.json("What was generated and how it applied", schema: OpenAPI.ref("AreaModeGenerateReport")),
                         errors: [400, 401, 503]),
                 ]

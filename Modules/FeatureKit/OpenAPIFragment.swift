@@ -27,6 +27,11 @@ public enum OpenAPI {
         ["required": true, "content": ["application/json": ["schema": schema, "example": example]]]
     }
 
+    /// An operation's responses: `ok` as 200 and the error envelope for each of `errors`.
+    public static func responses(_ ok: JSONValue, errors: [Int]) -> JSONValue {
+        .object(["200": ok].merging(Self.errors(errors)) { first, _ in first })
+    }
+
     /// Error responses in the envelope shape, keyed by status.
     public static func errors(_ statuses: [Int]) -> [String: JSONValue] {
         Dictionary(uniqueKeysWithValues: statuses.map { status in

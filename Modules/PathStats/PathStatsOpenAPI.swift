@@ -21,9 +21,7 @@ enum PathStatsOpenAPI {
                     "summary": "Count a hit on a path",
                     "description": "Any number of segments after /api/. The key is the raw path with leading, trailing and repeated slashes removed; the query string is ignored.",
                     "parameters": [pathParameter("One or more path segments, escapes kept raw")],
-                    "responses": .object(
-                        ["200": OpenAPI.json("The path's total after this hit", schema: OpenAPI.ref("PathCount"))]
-                            .merging(OpenAPI.errors([400, 404, 405, 503])) { first, _ in first }),
+                    "responses": OpenAPI.responses(OpenAPI.json("The path's total after this hit", schema: OpenAPI.ref("PathCount")), errors: [400, 404, 405, 503]),
                 ]
             ],
             "/stats/": [
@@ -39,23 +37,19 @@ enum PathStatsOpenAPI {
                             "schema": ["type": "integer", "minimum": 0, "maximum": 2_147_483_647],
                         ],
                     ],
-                    "responses": .object(
+                    "responses": OpenAPI.responses(
                         [
-                            "200": [
-                                "description": "Ranked paths",
-                                "headers": ["X-Total-Count": ["description": "Distinct paths", "schema": ["type": "integer"]]],
-                                "content": ["application/json": ["schema": ["type": "array", "items": OpenAPI.ref("PathCount")]]],
-                            ]
-                        ].merging(OpenAPI.errors([400, 503])) { first, _ in first }),
+                            "description": "Ranked paths",
+                            "headers": ["X-Total-Count": ["description": "Distinct paths", "schema": ["type": "integer"]]],
+                            "content": ["application/json": ["schema": ["type": "array", "items": OpenAPI.ref("PathCount")]]],
+                        ], errors: [400, 503]),
                 ]
             ],
             "/stats/{path}": [
                 "get": [
                     "summary": "One path's count (0 if never hit)",
                     "parameters": [pathParameter("One or more path segments")],
-                    "responses": .object(
-                        ["200": OpenAPI.json("The path's count", schema: OpenAPI.ref("PathCount"))]
-                            .merging(OpenAPI.errors([404, 503])) { first, _ in first }),
+                    "responses": OpenAPI.responses(OpenAPI.json("The path's count", schema: OpenAPI.ref("PathCount")), errors: [404, 503]),
                 ]
             ],
             "/test/{n}/": [
@@ -65,9 +59,7 @@ enum PathStatsOpenAPI {
                     "parameters": [
                         ["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 0]]
                     ],
-                    "responses": .object(
-                        ["200": OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport"))]
-                            .merging(OpenAPI.errors([400, 401, 503])) { first, _ in first }),
+                    "responses": OpenAPI.responses(OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport")), errors: [400, 401, 503]),
                 ]
             ],
         ],

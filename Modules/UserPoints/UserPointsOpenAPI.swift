@@ -17,26 +17,20 @@ enum UserPointsOpenAPI {
             "/": [
                 "get": [
                     "summary": "Up to 2 users with points above min_number, and the previous query's time",
-                    "responses": .object(
-                        ["200": OpenAPI.json("Users and the previous query's timestamp", schema: OpenAPI.ref("UserPointsQuery"))]
-                            .merging(OpenAPI.errors([503])) { first, _ in first }),
+                    "responses": OpenAPI.responses(OpenAPI.json("Users and the previous query's timestamp", schema: OpenAPI.ref("UserPointsQuery")), errors: [503]),
                 ]
             ],
             "/state": [
                 "get": [
                     "summary": "Refresh state for operators",
-                    "responses": .object(
-                        ["200": OpenAPI.json("State", schema: OpenAPI.ref("UserPointsState"))]
-                            .merging(OpenAPI.errors([503])) { first, _ in first }),
+                    "responses": OpenAPI.responses(OpenAPI.json("State", schema: OpenAPI.ref("UserPointsState")), errors: [503]),
                 ]
             ],
             "/refresh": [
                 "post": [
                     "summary": "Re-roll every user's points and min_number now",
                     "security": [["adminToken": []]],
-                    "responses": .object(
-                        ["200": OpenAPI.json("State after the refresh", schema: OpenAPI.ref("UserPointsState"))]
-                            .merging(OpenAPI.errors([401, 409, 503])) { first, _ in first }),
+                    "responses": OpenAPI.responses(OpenAPI.json("State after the refresh", schema: OpenAPI.ref("UserPointsState")), errors: [401, 409, 503]),
                 ]
             ],
         ],

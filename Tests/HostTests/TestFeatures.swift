@@ -51,12 +51,13 @@ struct EchoFeature: Feature {
                 "/items": ["post": [
                     "requestBody": OpenAPI.body(OpenAPI.ref("EchoItem"), example: ["name": "a", "quantity": 1]),
                     "responses": .object(["201": OpenAPI.json("Created", schema: OpenAPI.ref("EchoItem"))]
-                        .merging(OpenAPI.errors([400, 413])) { a, _ in a }),
+                        .merging(OpenAPI.errors([400, 413])) { first, _ in first }),
                 ]],
                 "/items/{id}": ["get": ["responses": ["200": OpenAPI.json("Item", schema: ["type": "object"])]]],
                 "/slow": ["get": ["responses": ["200": OpenAPI.json("Slow", schema: ["type": "object"])]]],
-                "/admin/reset": ["post": ["responses": .object(
-                    ["200": OpenAPI.json("Reset", schema: ["type": "object"])].merging(OpenAPI.errors([401])) { a, _ in a })]],
+                "/admin/reset": [
+                    "post": ["responses": OpenAPI.responses(OpenAPI.json("Reset", schema: ["type": "object"]), errors: [401])]
+                ],
             ],
             schemas: ["EchoItem": item])
     }
