@@ -39,7 +39,7 @@ import Testing
         // While it is down, each command fails quickly instead of hanging.
         let start = ContinuousClock.now
         await #expect(throws: RedisError.self) { try await client.send("GET", "k") }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(2))
 
         try await server.start()
         let restarted = ContinuousClock.now
@@ -79,7 +79,7 @@ import Testing
             configuration: try RedisConfiguration(url: server.url, connections: 1, commandTimeout: .milliseconds(300)))
         let start = ContinuousClock.now
         await #expect(throws: RedisError.timeout) { try await client.send("BLPOP", "never", 5) }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(2))
         var answered = false
         for _ in 0..<50 where !answered {
             answered = (try? await client.send("PING")) == .status("PONG")
