@@ -37,6 +37,7 @@ public struct Switchyard: Sendable {
         router.add(middleware: RequestMetricsMiddleware(registry: registry))
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
+        router.add(middleware: EventLoopAffinityMiddleware())
         let features = mounted
         OperationalRoutes(registry: registry, healthChecks: { infrastructure.healthChecks }, features: { features })
             .addRoutes(to: router)

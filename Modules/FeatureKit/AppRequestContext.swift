@@ -1,14 +1,18 @@
 import Hummingbird
+import NIOCore
 
 /// The request context every route of every feature sees.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Request body cap, set per request by `BodyLimitMiddleware` from `http.max-body-size`.
     public var maxUploadSize: Int
+    /// The event loop of the request's connection.
+    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.maxUploadSize = 1 << 20
+        self.eventLoop = source.channel.eventLoop
     }
 }
 

@@ -102,8 +102,10 @@ public final class RedisClient: Sendable {
     }
 
     private func write(_ commands: [RedisCommand]) async throws -> [RedisReply] {
-        let index = nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue
-        let channel = try await connections[index % connections.count].channel()
+        // A caller running on an event loop uses the connection on that loop: no thread hop.
+        let connection = connections.first { $0.eventLoop.inEventLoop }
+            ?? connections[nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue % connections.count]
+        let channel = try await connection.channel()
         let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
         // Encoding happens here, on the caller's thread, not on the event loop.
         let request = RedisRequest(encoding: commands, promise: promise)

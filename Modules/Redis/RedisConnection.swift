@@ -30,7 +30,7 @@ final class RedisConnection: Sendable {
     static let maximumBackoff = TimeAmount.seconds(1)
 
     private let configuration: RedisConfiguration
-    private let eventLoop: any EventLoop
+    let eventLoop: any EventLoop
     private let logger: Logger
     private let state = Mutex(State())
 

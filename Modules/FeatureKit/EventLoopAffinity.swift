@@ -1,0 +1,49 @@
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// Runs a task's jobs on a NIO event loop. A handler that runs on its connection's loop talks
+/// to a Redis connection on the same loop without a thread hop either way: the command is
+/// written directly, and the reply resumes the handler on the thread that read it.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    private init(_ eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        eventLoop.execute { job.runSynchronously(on: executor) }
+    }
+
+    private static let executors = Mutex<[ObjectIdentifier: EventLoopTaskExecutor]>([:])
+
+    /// One executor per loop, made once.
+    static func on(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
+        executors.withLock { executors in
+            if let known = executors[ObjectIdentifier(eventLoop)] { return known }
+            let made = EventLoopTaskExecutor(eventLoop)
+            executors[ObjectIdentifier(eventLoop)] = made
+            return made
+        }
+    }
+}
+
+/// Runs every route on its connection's event loop. Handlers never block (blocking C calls
+/// run on threads of their own), so the loop stays free for I/O.
+public struct EventLoopAffinityMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {
+            try await next(request, context)
+        }
+    }
+}
