@@ -11,6 +11,11 @@ struct IngestReport: Sendable, Equatable {
         for outcome in outcomes { counts[outcome, default: 0] += 1 }
     }
 
+    mutating func add(_ other: IngestReport) {
+        received += other.received
+        counts.merge(other.counts, uniquingKeysWith: +)
+    }
+
     var outcomeFields: [String: JSONValue] {
         Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, JSONValue.int(Int64(counts[$0] ?? 0))) })
     }
@@ -71,15 +76,11 @@ struct AreaModeService: Sendable {
         for event in parameters.events(random: random) {
             batch.append(event)
             if batch.count == EventValidation.maximumItems {
-                let part = try await ingest(batch)
-                report.received += part.received
-                report.counts.merge(part.counts, uniquingKeysWith: +)
+                report.add(try await ingest(batch))
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        let part = try await ingest(batch)
-        report.received += part.received
-        report.counts.merge(part.counts, uniquingKeysWith: +)
+        report.add(try await ingest(batch))
         return report
     }
 

@@ -68,18 +68,6 @@ public struct Settings: Sendable {
         }
         return .milliseconds(Int64((value * 1000).rounded()))
     }
-
-    public func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
-        let absolute = ConfigKey(fullKey(key))
-        if let text = reader.string(forKey: absolute) {
-            switch text.lowercased() {
-            case "true", "1", "yes", "on": return true
-            case "false", "0", "no", "off": return false
-            default: throw ConfigurationError(key: fullKey(key), problem: "'\(text)' is not true or false")
-            }
-        }
-        return reader.bool(forKey: absolute) ?? defaultValue
-    }
 }
 
 /// A configuration value that stops startup; its description is the one line printed.

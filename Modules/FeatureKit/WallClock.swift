@@ -9,8 +9,4 @@ public struct WallClock: Sendable {
     }
 
     public static let system = WallClock { Date() }
-
-    public static func fixed(_ date: Date) -> WallClock {
-        WallClock { date }
-    }
 }
