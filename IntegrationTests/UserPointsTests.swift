@@ -203,9 +203,4 @@ struct PointsReply: Decodable {
         let chiSquare = observed.reduce(0.0) { $0 + pow(Double($1) - 1000, 2) / 1000 }
         #expect(chiSquare < 200)
     }
-
-    @Test func timestampsHaveMicroseconds() {
-        #expect(UserPointsService.iso8601(microseconds: 1_596_129_573_123_456) == "2020-07-30T17:19:33.123456Z")
-        #expect(UserPointsService.iso8601(microseconds: 1_596_129_573_000_001) == "2020-07-30T17:19:33.000001Z")
-    }
 }

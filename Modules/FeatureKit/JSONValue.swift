@@ -29,13 +29,6 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Encodes with sorted keys so documents are byte-stable.
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps onto a JSON value.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
-    }
 }
 
 extension JSONValue: Codable {

@@ -61,7 +61,7 @@ struct UserPointsService: Sendable {
         queries.increment()
         return [
             "users": .array(users.map { ["id": .int(Int64($0.id)), "points": .int(Int64($0.points))] }),
-            "timestamp": previous.map { .string(Self.iso8601(microseconds: $0)) } ?? .null,
+            "timestamp": previous.map { .string(iso8601(microseconds: $0)) } ?? .null,
         ]
     }
 
@@ -111,22 +111,10 @@ struct UserPointsService: Sendable {
             "min_number": .int(Int64(state.minNumber)),
             "generation": .int(Int64(state.generation)),
             "users": .int(Int64(state.users)),
-            "refreshed_at": state.refreshedAt.map { .string(Self.iso8601($0)) } ?? .null,
+            "refreshed_at": state.refreshedAt.map { .string(iso8601($0)) } ?? .null,
             "last_refresh_ms": state.lastRefreshMilliseconds.map { .int(Int64($0)) } ?? .null,
-            "next_refresh_at": .string(Self.iso8601(nextSlot(after: clock.now()).at)),
+            "next_refresh_at": .string(iso8601(nextSlot(after: clock.now()).at)),
         ]
-    }
-
-    static func iso8601(_ date: Date) -> String {
-        iso8601(microseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
-    }
-
-    /// `2020-07-30T17:09:33.123456Z`.
-    static func iso8601(microseconds: Int64) -> String {
-        let seconds = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
-        let whole = Date(timeIntervalSince1970: TimeInterval(seconds.quotient))
-            .formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().time(includingFractionalSeconds: false))
-        return whole.replacingOccurrences(of: "Z", with: "") + String(format: ".%06dZ", seconds.remainder)
     }
 }
 

@@ -1,0 +1,44 @@
+import Foundation
+
+/// `2020-07-30T17:09:33.123456Z`: UTC with microseconds, the form every feature answers with.
+/// Computed directly (days to civil date) because Foundation's format styles are slow enough to
+/// show in profiles of hot routes, and they stop at milliseconds.
+public func iso8601(microseconds: Int64) -> String {
+    let (seconds, micros) = floorDivide(microseconds, 1_000_000)
+    let (days, secondOfDay) = floorDivide(seconds, 86_400)
+    let (year, month, day) = civilDate(daysSinceEpoch: days)
+    var out = String()
+    out.reserveCapacity(27)
+    out += padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2) + "T"
+    out += padded(secondOfDay / 3600, 2) + ":" + padded(secondOfDay / 60 % 60, 2) + ":" + padded(secondOfDay % 60, 2)
+    out += "." + padded(micros, 6) + "Z"
+    return out
+}
+
+public func iso8601(_ date: Date) -> String {
+    iso8601(microseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+}
+
+private func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+    let remainder = value % divisor
+    return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
+}
+
+/// Proleptic Gregorian date of a day count from 1970-01-01, by 400-year eras (146,097 days each)
+/// starting on March 1st so the leap day falls at the end of a year.
+private func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+    let shifted = daysSinceEpoch + 719_468  // days from 0000-03-01
+    let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+    let dayOfEra = shifted - era * 146_097
+    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+    let monthFromMarch = (5 * dayOfYear + 2) / 153
+    let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+    let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}
+
+private func padded(_ value: Int64, _ width: Int) -> String {
+    let digits = String(value)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}
