@@ -76,6 +76,12 @@ let package = Package(
             name: "UserPoints",
             dependencies: ["FeatureKit", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Modules/UserPoints"),
+        .target(name: "AchievementLevel", dependencies: ["FeatureKit"], path: "Modules/AchievementLevel"),
+        // The upstream users API that achievement-level calls, served by `switchyard users-api-stub`.
+        .target(
+            name: "UsersAPIStub",
+            dependencies: ["FeatureKit", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Modules/UsersAPIStub"),
 
         // The composition root: configuration, feature host, operational routes, lifecycle.
         .target(
@@ -93,12 +99,12 @@ let package = Package(
             path: "App/Host"),
         // The list of features this binary hosts; the only place that names them all.
         .target(
-            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode", "UserPoints"],
+            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode", "UserPoints", "AchievementLevel"],
             path: "App/Features"),
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardHost", "KnownFeatures",
+                "SwitchyardHost", "KnownFeatures", "UsersAPIStub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -126,9 +132,12 @@ let package = Package(
         .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
         .testTarget(name: "AreaModeTests", dependencies: ["AreaMode"], path: "Tests/AreaModeTests"),
         .testTarget(
+            name: "AchievementLevelTests", dependencies: ["AchievementLevel", "UsersAPIStub"],
+            path: "Tests/AchievementLevelTests"),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "KnownFeatures",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "AchievementLevel", "UsersAPIStub", "KnownFeatures",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

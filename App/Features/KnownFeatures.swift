@@ -1,4 +1,5 @@
 import FeatureKit
+import AchievementLevel
 import AreaMode
 import PathStats
 import UserPoints
@@ -9,4 +10,5 @@ public let knownFeatures: [any Feature.Type] = [
     PathStatsFeature.self,
     AreaModeFeature.self,
     UserPointsFeature.self,
+    AchievementLevelFeature.self,
 ]

@@ -10,6 +10,7 @@ public enum ConfigSources {
         "FEATURES": "FEATURES_ENABLED",
         "DATABASE_URL": "POSTGRES_URL",
         "ADMIN_TOKEN": "AUTH_ADMIN_TOKEN",
+        "USERS_API_URL": "FEATURES_ACHIEVEMENT_LEVEL_UPSTREAM_URL",
     ]
 
     static let secretEnvironmentNames: Set<String> = ["AUTH_ADMIN_TOKEN", "POSTGRES_URL", "REDIS_URL"]

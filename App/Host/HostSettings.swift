@@ -42,7 +42,7 @@ public struct HostSettings: Sendable {
             throw ConfigurationError(key: "postgres.url", problem: error.description)
         }
         http = try HTTPClientConfiguration(
-            maxConcurrentTransfers: settings.int("http-client.max-concurrent", default: 64, in: 1...10_000),
+            maxConcurrentTransfers: settings.int("http-client.max-concurrent", default: 256, in: 1...10_000),
             defaultTimeout: settings.seconds("http-client.timeout", default: 10, in: 0.01...600),
             connectTimeout: settings.seconds("http-client.connect-timeout", default: 5, in: 0.01...600))
         let level = settings.string("log.level") ?? "info"

@@ -47,12 +47,12 @@ struct OperationalRoutes {
             }
             return await group.reduce(into: [(String, String?)]()) { $0.append($1) }
         }
-        let failures = results.compactMap { name, problem in problem.map { FieldError(field: name, message: $0) } }
+        let failures = results.compactMap { name, problem in problem.map { (name, $0) } }.sorted { $0.0 < $1.0 }
         guard failures.isEmpty else {
-            let names = failures.map(\.field).sorted().joined(separator: ", ")
+            let names = failures.map(\.0).joined(separator: ", ")
             throw APIError(
                 .serviceUnavailable, code: "DEPENDENCY_UNAVAILABLE", message: "Not ready: \(names) unreachable.",
-                details: failures.sorted { $0.field < $1.field })
+                details: failures.map { ["field": .string($0.0), "message": .string($0.1)] })
         }
         return .json([
             "status": "ready",

@@ -8,7 +8,7 @@ struct SwitchyardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard",
         abstract: "Five backend features in one server.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, UsersAPIStubCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -18,12 +18,13 @@ public struct APIError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
-    public var details: [FieldError]
+    /// Objects saying what exactly went wrong: field errors, or a feature's own shape.
+    public var details: [JSONValue]
     public var headers: HTTPFields
 
     public init(
         _ status: HTTPResponse.Status, code: String, message: String,
-        details: [FieldError] = [], headers: HTTPFields = [:]
+        details: [JSONValue] = [], headers: HTTPFields = [:]
     ) {
         self.status = status
         self.code = code
@@ -38,7 +39,9 @@ public struct APIError: Error, Sendable, Equatable {
 
     public static func validation(_ details: [FieldError]) -> APIError {
         let message = details.count == 1 ? "1 field is invalid." : "\(details.count) fields are invalid."
-        return APIError(.badRequest, code: "VALIDATION_ERROR", message: message, details: details)
+        return APIError(
+            .badRequest, code: "VALIDATION_ERROR", message: message,
+            details: details.map { ["field": .string($0.field), "message": .string($0.message)] })
     }
 
     public static func notFound(_ message: String = "No such resource.", code: String = "NOT_FOUND") -> APIError {
@@ -72,7 +75,7 @@ public struct APIError: Error, Sendable, Equatable {
             message: "\(dependency) is unavailable; retry later.")
     }
 
-    public static func upstream(_ message: String, details: [FieldError] = []) -> APIError {
+    public static func upstream(_ message: String, details: [JSONValue] = []) -> APIError {
         APIError(.badGateway, code: "UPSTREAM_ERROR", message: message, details: details)
     }
 
@@ -82,10 +85,7 @@ public struct APIError: Error, Sendable, Equatable {
     /// The envelope as JSON.
     public var body: JSONValue {
         var fields: [String: JSONValue] = ["error": .string(code), "message": .string(message)]
-        if !details.isEmpty {
-            fields["details"] = .array(
-                details.map { ["field": .string($0.field), "message": .string($0.message)] })
-        }
+        if !details.isEmpty { fields["details"] = .array(details) }
         return .object(fields)
     }
 

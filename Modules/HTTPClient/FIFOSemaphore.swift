@@ -1,65 +1,98 @@
 import NIOCore
 import Synchronization
 
-/// Limits transfers in flight; callers past the limit wait their turn in arrival order.
-final class FIFOSemaphore: Sendable {
+/// Limits work in flight (the client's transfers, a feature's own fan-out); callers past the
+/// limit wait their turn in arrival order. Tens of thousands may wait at once and many of them
+/// may be cancelled (a fan-out that stops early), so cancelling a waiter is O(1): it leaves
+/// the queue lazily.
+public final class FIFOSemaphore: Sendable {
+    private typealias Waiter = CheckedContinuation<Void, any Error>
+
     private struct State {
         var available: Int
-        var waiters = CircularBuffer<(id: Int, continuation: CheckedContinuation<Void, any Error>)>()
+        /// Waiter ids in arrival order; ids no longer in `waiting` were cancelled.
+        var order = CircularBuffer<Int>()
+        var waiting: [Int: Waiter] = [:]
+        /// Ids handed out but not queued yet, and whether they were cancelled meanwhile.
+        var unqueued: [Int: Bool] = [:]
         var nextID = 0
         var closed = false
     }
 
     private let state: Mutex<State>
 
-    init(permits: Int) {
+    public init(permits: Int) {
         state = Mutex(State(available: permits))
     }
 
-    func acquire() async throws {
+    public func acquire() async throws {
         let id = try state.withLock { state -> Int? in
             if state.closed { throw HTTPClientError.shutdown }
-            if state.available > 0 && state.waiters.isEmpty {
+            if state.available > 0 && state.waiting.isEmpty {
                 state.available -= 1
                 return nil
             }
             state.nextID += 1
+            state.unqueued[state.nextID] = false
             return state.nextID
         }
         guard let id else { return }
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let enqueued = state.withLock { state -> Bool in
-                    if state.closed { return false }
-                    state.waiters.append((id, continuation))
-                    return true
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                let outcome = state.withLock { state -> Result<Bool, any Error> in
+                    if state.closed { return .failure(HTTPClientError.shutdown) }
+                    if state.unqueued.removeValue(forKey: id) == true { return .failure(CancellationError()) }
+                    // A permit released since the id was handed out found nobody queued.
+                    if state.available > 0 {
+                        state.available -= 1
+                        return .success(true)
+                    }
+                    state.order.append(id)
+                    state.waiting[id] = continuation
+                    return .success(false)
                 }
-                if !enqueued { continuation.resume(throwing: HTTPClientError.shutdown) }
+                switch outcome {
+                case .success(true): continuation.resume()
+                case .success(false): break
+                case .failure(let error): continuation.resume(throwing: error)
+                }
             }
         } onCancel: {
             let waiter = state.withLock { state in
-                state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+                if state.unqueued[id] != nil { state.unqueued[id] = true }
+                return state.waiting.removeValue(forKey: id)
             }
-            waiter?.continuation.resume(throwing: CancellationError())
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
-    func release() {
-        let next = state.withLock { state in
-            if let waiter = state.waiters.popFirst() { return Optional(waiter) }
+    public func release() {
+        let next = state.withLock { state -> Waiter? in
+            while let id = state.order.popFirst() {
+                if let waiter = state.waiting.removeValue(forKey: id) { return waiter }
+            }
             state.available += 1
             return nil
         }
-        next?.continuation.resume()
+        next?.resume()
+    }
+
+    /// Runs `body` holding one permit.
+    public func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await acquire()
+        defer { release() }
+        return try await body()
     }
 
     /// Fails every waiter and refuses new ones.
-    func close() {
+    public func close() {
         let waiters = state.withLock { state in
             state.closed = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters)
+            state.order.removeAll()
+            state.unqueued.removeAll()
+            defer { state.waiting.removeAll() }
+            return Array(state.waiting.values)
         }
-        waiters.forEach { $0.continuation.resume(throwing: HTTPClientError.shutdown) }
+        waiters.forEach { $0.resume(throwing: HTTPClientError.shutdown) }
     }
 }

@@ -8,7 +8,7 @@ public struct HTTPClientConfiguration: Sendable {
     public var connectTimeout: Duration
 
     public init(
-        maxConcurrentTransfers: Int = 64, defaultTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5)
+        maxConcurrentTransfers: Int = 256, defaultTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5)
     ) {
         self.maxConcurrentTransfers = max(1, maxConcurrentTransfers)
         self.defaultTimeout = defaultTimeout

@@ -31,7 +31,7 @@ import Testing
                 ]
             ])
         }
-        #expect(error?.details.map(\.field) == [
+        #expect(error?.details.compactMap { $0["field"] } == [
             "items[1].area_code", "items[2].area_code", "items[3].multiplayer_mode", "items[4].user_id",
             "items[5].events_name", "items[6].area_code", "items[7]",
         ])

@@ -25,6 +25,8 @@ scenario() {
     ( end=$((SECONDS + 6 * ${DURATION%s} + 30)); while [ $SECONDS -lt $end ]; do curl -s -X POST "$up/refresh" >/dev/null; done ) &
     local refresher=$!
     record user-points-query-p99-ms-during-refreshes "$(wrk_p99_ms "$CONNECTIONS" "$up/")" target-ms 5
+    # The floor under the same load: no route answers faster than /health.
+    record user-points-health-p99-ms-during-refreshes "$(wrk_p99_ms "$CONNECTIONS" "$BASE/health")" target-ms 5
     record_against_health user-points-query-during-refreshes "$up/"
     kill "$refresher" 2>/dev/null || true
     wait "$refresher" 2>/dev/null || true

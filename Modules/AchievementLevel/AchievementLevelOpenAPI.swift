@@ -1,0 +1,44 @@
+import FeatureKit
+
+/// achievement-level's part of `/openapi.json`.
+enum AchievementLevelOpenAPI {
+    static let fragment = OpenAPIFragment(
+        paths: [
+            "/users": [
+                "get": [
+                    "summary": "Every upstream user's overall achievement level, in upstream order",
+                    "parameters": [
+                        [
+                            "name": "level", "in": "query", "required": false,
+                            "description": "Only users at this level (case-insensitive)",
+                            "schema": ["type": "string", "enum": ["none", "bronze", "silver", "gold", "platinum"]],
+                        ]
+                    ],
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("Users with levels", schema: ["type": "array", "items": OpenAPI.ref("UserLevel")]),
+                        errors: [400, 502]),
+                ]
+            ],
+            "/users/{id}": [
+                "get": [
+                    "summary": "One user's overall achievement level",
+                    "parameters": [
+                        ["name": "id", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 0]]
+                    ],
+                    "responses": OpenAPI.responses(OpenAPI.json("The user's level", schema: OpenAPI.ref("UserLevel")), errors: [400, 404, 502]),
+                ]
+            ],
+        ],
+        schemas: [
+            "UserLevel": [
+                "type": "object", "required": ["user", "overallAchievementLevel"],
+                "properties": [
+                    "user": [
+                        "type": "object", "required": ["id", "name", "email"],
+                        "properties": ["id": ["type": "integer"], "name": ["type": "string"], "email": ["type": "string"]],
+                    ],
+                    "overallAchievementLevel": ["type": "string", "enum": ["None", "Bronze", "Silver", "Gold", "Platinum"]],
+                ],
+            ]
+        ])
+}

@@ -1,0 +1,78 @@
+import FeatureKit
+import Logging
+
+/// A computed level as the routes answer it.
+struct UserLevel: Sendable, Equatable {
+    var user: UpstreamUser
+    var level: Level
+
+    var json: JSONValue { ["user": user.json, "overallAchievementLevel": .string(level.rawValue)] }
+
+    init(user: UpstreamUser, level: Level) {
+        (self.user, self.level) = (user, level)
+    }
+
+    init?(_ value: JSONValue) {
+        guard let user = value["user"].flatMap(UpstreamUser.init),
+            let level = value["overallAchievementLevel"]?.stringValue.flatMap(Level.init(rawValue:))
+        else { return nil }
+        self.init(user: user, level: level)
+    }
+}
+
+/// Computed levels and the upstream user list in Redis, each for `ttl` seconds, so a warm
+/// answer needs no upstream call. The cache only saves work: when Redis fails the answer is
+/// computed upstream (and the failure logged), never refused.
+struct LevelCache: Sendable {
+    let redis: RedisClient
+    let keyPrefix: String
+    let ttl: Int
+    let logger: Logger
+
+    private var usersKey: String { keyPrefix + ":users" }
+    private func levelKey(_ id: Int64) -> String { keyPrefix + ":level:" + String(id) }
+
+    func users() async -> [UpstreamUser]? {
+        guard let bytes = await attempt("read the user list", { try await redis.get(usersKey) }) ?? nil,
+            let list = (try? JSONValue(parsing: bytes))?.arrayValue
+        else { return nil }
+        let users = list.compactMap(UpstreamUser.init)
+        return users.count == list.count ? users : nil
+    }
+
+    func store(users: [UpstreamUser]) async {
+        let document = JSONValue.array(users.map(\.json)).encoded()
+        _ = await attempt("store the user list") { try await redis.set(usersKey, document, expireSeconds: ttl) }
+    }
+
+    /// The cached levels among `ids`, by id.
+    func levels(of ids: [Int64]) async -> [Int64: UserLevel] {
+        guard !ids.isEmpty,
+            let replies = await attempt("read levels", { try await redis.send(RedisCommand("MGET", ids.map(levelKey))) })?.array
+        else { return [:] }
+        var found: [Int64: UserLevel] = [:]
+        for (id, reply) in zip(ids, replies) {
+            if let bytes = reply.bytes, let value = try? JSONValue(parsing: bytes), let level = UserLevel(value),
+                level.user.id == id
+            {
+                found[id] = level
+            }
+        }
+        return found
+    }
+
+    func store(levels: [UserLevel]) async {
+        guard !levels.isEmpty else { return }
+        let commands = levels.map { RedisCommand("SET", levelKey($0.user.id), $0.json.encoded(), "EX", ttl) }
+        _ = await attempt("store levels") { try await redis.pipeline(commands) }
+    }
+
+    private func attempt<T: Sendable>(_ what: String, _ body: () async throws -> T) async -> T? {
+        do {
+            return try await body()
+        } catch {
+            logger.warning("achievement-level cache: could not \(what): \(error)")
+            return nil
+        }
+    }
+}
