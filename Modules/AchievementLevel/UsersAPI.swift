@@ -104,7 +104,12 @@ struct UsersAPI: Sendable {
         let response: HTTPClientResponse
         do {
             response = try await permits.withPermit {
-                try await http.get(baseURL + path, headers: [("Accept", "application/json")], timeout: timeout, retry: retry)
+                // Once sent, a call runs to its end even if its caller stops caring (the level
+                // settled): dropping it would free the permit while upstream still works on it,
+                // and upstream would see more than the cap in flight.
+                try await Task {
+                    try await http.get(baseURL + path, headers: [("Accept", "application/json")], timeout: timeout, retry: retry)
+                }.value
             }
         } catch let error as HTTPClientError {
             metrics.record(status: "error", since: started)

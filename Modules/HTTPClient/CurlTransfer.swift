@@ -16,8 +16,8 @@ struct HTTPRequestSpec: Sendable {
 /// buffers its callbacks fill. Created by a caller, then used only by the driver thread; the
 /// handle is cleaned up exactly once, in `deinit`.
 final class CurlTransfer: @unchecked Sendable {
-    /// Easy handles alive in the process: tests check that none leak.
-    static let liveHandles = Atomic<Int>(0)
+    /// Transfers alive for the client that made this one: tests check that none leak.
+    private let live: LiveTransfers
 
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
@@ -27,12 +27,13 @@ final class CurlTransfer: @unchecked Sendable {
     /// Set by a cancelled caller; the driver drops the transfer when it sees it.
     let cancelled = Atomic<Bool>(false)
 
-    init(_ request: HTTPRequestSpec) throws {
+    init(_ request: HTTPRequestSpec, live: LiveTransfers) throws {
         guard let handle = EasyHandlePool.shared.take() else {
             throw HTTPClientError.transport(code: -1, message: "curl_easy_init failed")
         }
         self.handle = handle
-        Self.liveHandles.add(1, ordering: .relaxed)
+        self.live = live
+        live.count.add(1, ordering: .relaxed)
         // Strings passed to libcurl are copied by it; the header list and callbacks' context
         // (self, retained by the driver while the transfer runs) must outlive the transfer.
         setString(CURLOPT_URL, request.url)
@@ -79,7 +80,7 @@ final class CurlTransfer: @unchecked Sendable {
     deinit {
         EasyHandlePool.shared.give(handle)
         curl_slist_free_all(headerList)
-        Self.liveHandles.subtract(1, ordering: .relaxed)
+        live.count.subtract(1, ordering: .relaxed)
     }
 
     func wait(_ continuation: CheckedContinuation<HTTPClientResponse, any Error>) {
@@ -134,6 +135,11 @@ private func milliseconds(_ duration: Duration) -> Int {
 
 /// Easy handles kept for reuse: creating one per request costs more than the request itself on
 /// a fast local upstream. A returned handle is reset to defaults; idle ones are few and bounded.
+/// A client's count of transfers alive (created and not yet freed).
+final class LiveTransfers: Sendable {
+    let count = Atomic<Int>(0)
+}
+
 final class EasyHandlePool: Sendable {
     static let shared = EasyHandlePool()
     static let maximumIdle = 256

@@ -22,14 +22,15 @@ public final class HTTPClient: Sendable {
     public let configuration: HTTPClientConfiguration
     private let driver = CurlMultiDriver()
     private let cap: FIFOSemaphore
+    private let live = LiveTransfers()
 
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.configuration = configuration
         cap = FIFOSemaphore(permits: configuration.maxConcurrentTransfers)
     }
 
-    /// Easy handles alive in the process (zero when nothing is in flight).
-    public static var liveHandles: Int { CurlTransfer.liveHandles.load(ordering: .relaxed) }
+    /// This client's transfers alive, each holding an easy handle (zero when nothing is in flight).
+    public var liveTransfers: Int { live.count.load(ordering: .relaxed) }
 
     public func get(
         _ url: String, headers: [(name: String, value: String)] = [], timeout: Duration? = nil,
@@ -82,7 +83,7 @@ public final class HTTPClient: Sendable {
     private func perform(_ spec: HTTPRequestSpec) async throws -> HTTPClientResponse {
         try await cap.acquire()
         defer { cap.release() }
-        let transfer = try CurlTransfer(spec)
+        let transfer = try CurlTransfer(spec, live: live)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.wait(continuation)

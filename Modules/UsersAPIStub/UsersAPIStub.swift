@@ -4,7 +4,8 @@ import Synchronization
 
 /// The upstream users API, served from `StubData` for local runs, tests and benchmarks: every
 /// answer waits `latency`, a share `errorRate` of answers are 500s, and users in `vanished`
-/// are listed by `/users` but 404 everywhere else (deleted after the list was read). It counts
+/// are listed by `/users` but 404 everywhere else (deleted after the list was read), users in
+/// `failing` always get 500 on their own endpoints. It counts
 /// requests and the most it saw in flight, readable at `GET /_stub/stats`.
 public final class UsersAPIStub: Sendable {
     public struct Configuration: Sendable {
@@ -13,9 +14,14 @@ public final class UsersAPIStub: Sendable {
         public var latency: Duration
         public var errorRate: Double
         public var vanished: Set<Int64>
+        public var failing: Set<Int64>
 
-        public init(users: Int = 1_000, seed: UInt64 = 1, latency: Duration = .zero, errorRate: Double = 0, vanished: Set<Int64> = []) {
-            (self.users, self.seed, self.latency, self.errorRate, self.vanished) = (users, seed, latency, errorRate, vanished)
+        public init(
+            users: Int = 1_000, seed: UInt64 = 1, latency: Duration = .zero, errorRate: Double = 0,
+            vanished: Set<Int64> = [], failing: Set<Int64> = []
+        ) {
+            (self.users, self.seed, self.latency, self.errorRate) = (users, seed, latency, errorRate)
+            (self.vanished, self.failing) = (vanished, failing)
         }
     }
 
@@ -48,14 +54,14 @@ public final class UsersAPIStub: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/users") { _, _ in try await self.answer { .bytes(self.userList) } }
+        router.get("/users") { _, _ in try await self.answer(for: nil) { .bytes(self.userList) } }
         router.get("/users/{id}") { _, context in
             let id = context.parameters.get("id", as: Int64.self)
-            return try await self.answer { self.user(id).map { .value(Self.json($0)) } }
+            return try await self.answer(for: id) { self.user(id).map { .value(Self.json($0)) } }
         }
         router.get("/users/{id}/library") { _, context in
             let id = context.parameters.get("id", as: Int64.self)
-            return try await self.answer {
+            return try await self.answer(for: id) {
                 self.user(id).map { user in
                     .value(["user": Self.json(user), "ownedGames": .array(user.library.map { Self.json($0.game) })])
                 }
@@ -64,7 +70,7 @@ public final class UsersAPIStub: Sendable {
         router.get("/users/{id}/achievements/{game}") { _, context in
             let id = context.parameters.get("id", as: Int64.self)
             let gameID = context.parameters.get("game", as: Int64.self)
-            return try await self.answer {
+            return try await self.answer(for: id) {
                 guard let user = self.user(id), let owned = user.library.first(where: { $0.game.id == gameID }) else { return nil }
                 return .value([
                     "user": Self.json(user), "game": Self.json(owned.game),
@@ -87,13 +93,14 @@ public final class UsersAPIStub: Sendable {
     }
 
     /// Counts the request, waits the latency, maybe fails on purpose, else answers or 404s.
-    private func answer(_ body: () -> Body?) async throws -> Response {
+    private func answer(for userID: Int64?, _ body: () -> Body?) async throws -> Response {
         requestCount.add(1, ordering: .relaxed)
         let now = inFlight.add(1, ordering: .relaxed).newValue
         maxInFlightSeen.max(now, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         if configuration.latency > .zero { try await Task.sleep(for: configuration.latency) }
-        if configuration.errorRate > 0 && Double(random.next() >> 11) / Double(1 << 53) < configuration.errorRate {
+        let unlucky = configuration.errorRate > 0 && Double(random.next() >> 11) / Double(1 << 53) < configuration.errorRate
+        if unlucky || userID.map(configuration.failing.contains) == true {
             errorCount.add(1, ordering: .relaxed)
             return .json(["error": "injected failure"], status: .internalServerError)
         }
