@@ -23,7 +23,7 @@ public struct AchievementLevelFeature: Feature {
             retry: RetryPolicy(maxRetries: retries, baseDelay: .milliseconds(20), maxDelay: .seconds(1)),
             metrics: UpstreamMetrics(factory: dependencies.metrics))
         let ttl = try settings.int("cache-ttl", default: 60, in: 0...86_400)
-        let cache = ttl == 0 ? nil : LevelCache(
+        let cache = ttl == 0 ? nil : AchievementLevelStore(
             redis: dependencies.infrastructure.redis(), keyPrefix: settings.string("redis-prefix") ?? Self.id,
             ttl: ttl, logger: dependencies.logger)
         service = AchievementLevelService(api: api, cache: cache)

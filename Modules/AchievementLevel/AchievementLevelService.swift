@@ -5,7 +5,7 @@ import Metrics
 /// concurrently (under the feature's cap), with computed levels cached when a cache is set.
 struct AchievementLevelService: Sendable {
     let api: UsersAPI
-    let cache: LevelCache?
+    let cache: AchievementLevelStore?
 
     /// What computing one user gave.
     private enum Outcome: Sendable {
@@ -80,15 +80,21 @@ struct AchievementLevelService: Sendable {
         return .upstream("The users API failed.", details: [failure.detail(userID: userID)])
     }
 
-    /// The library, then each game's progress concurrently until the level is settled: the
-    /// calls not yet made when one game settles it (at or below 75%) are cancelled.
+    /// The library, then the games' progress in waves of 1, 2, 4, ... concurrent calls until the
+    /// level is settled. One game at or below 75% settles Bronze, so most such users need a
+    /// call or two instead of one per game; users who need every game pay a few more rounds
+    /// of latency, which the other users' calls overlap. Calls of a wave not yet sent when it
+    /// settles are dropped.
     private func compute(_ user: UpstreamUser) async -> Outcome {
         do {
             let games = try await api.library(of: user.id)
             var tally = LevelTally(gameCount: games.count)
-            if !tally.isSettled {
+            var (next, wave) = (0, 1)
+            while next < games.count && !tally.isSettled {
+                let batch = games[next..<min(next + wave, games.count)]
+                (next, wave) = (batch.endIndex, wave * 2)
                 try await withThrowingTaskGroup(of: GameProgress.self) { group in
-                    for game in games {
+                    for game in batch {
                         group.addTask { try await api.progress(of: user.id, in: game.game) }
                     }
                     for try await progress in group {

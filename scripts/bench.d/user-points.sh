@@ -6,8 +6,6 @@ refresh_ms() {
     curl -s -X POST "$base/refresh" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_refresh_ms"])'
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-
 points_bytes() {
     psql "$DATABASE_URL" -tAc "SELECT pg_total_relation_size('users') + coalesce(sum(pg_total_relation_size(quote_ident(tablename))), 0) FROM pg_tables WHERE tablename ~ '^user_points_'"
 }

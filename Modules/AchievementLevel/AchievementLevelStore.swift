@@ -23,7 +23,7 @@ struct UserLevel: Sendable, Equatable {
 /// Computed levels and the upstream user list in Redis, each for `ttl` seconds, so a warm
 /// answer needs no upstream call. The cache only saves work: when Redis fails the answer is
 /// computed upstream (and the failure logged), never refused.
-struct LevelCache: Sendable {
+struct AchievementLevelStore: Sendable {
     let redis: RedisClient
     let keyPrefix: String
     let ttl: Int
