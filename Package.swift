@@ -77,6 +77,7 @@ let package = Package(
             dependencies: ["FeatureKit", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Modules/UserPoints"),
         .target(name: "AchievementLevel", dependencies: ["FeatureKit"], path: "Modules/AchievementLevel"),
+        .target(name: "ProductsOrders", dependencies: ["FeatureKit"], path: "Modules/ProductsOrders"),
         // The upstream users API that achievement-level calls, served by `switchyard users-api-stub`.
         .target(
             name: "UsersAPIStub",
@@ -99,7 +100,7 @@ let package = Package(
             path: "App/Host"),
         // The list of features this binary hosts; the only place that names them all.
         .target(
-            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode", "UserPoints", "AchievementLevel"],
+            name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode", "UserPoints", "AchievementLevel", "ProductsOrders"],
             path: "App/Features"),
         .executableTarget(
             name: "switchyard",
@@ -134,10 +135,11 @@ let package = Package(
         .testTarget(
             name: "AchievementLevelTests", dependencies: ["AchievementLevel", "UsersAPIStub"],
             path: "Tests/AchievementLevelTests"),
+        .testTarget(name: "ProductsOrdersTests", dependencies: ["ProductsOrders"], path: "Tests/ProductsOrdersTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "AchievementLevel", "UsersAPIStub", "KnownFeatures",
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "AchievementLevel", "ProductsOrders", "UsersAPIStub", "KnownFeatures",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

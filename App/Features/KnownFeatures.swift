@@ -2,6 +2,7 @@ import FeatureKit
 import AchievementLevel
 import AreaMode
 import PathStats
+import ProductsOrders
 import UserPoints
 
 /// Every feature this binary can host; `features.enabled` picks from these.
@@ -11,4 +12,5 @@ public let knownFeatures: [any Feature.Type] = [
     AreaModeFeature.self,
     UserPointsFeature.self,
     AchievementLevelFeature.self,
+    ProductsOrdersFeature.self,
 ]

@@ -181,7 +181,7 @@ struct JSONParser {
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if integral, let integer = Int64(text) { return .int(integer) }
         guard let double = Double(text), double.isFinite else { throw error("number out of range") }
-        return .double(double)
+        return .number(text)
     }
 
     private mutating func literal(_ word: String) throws {

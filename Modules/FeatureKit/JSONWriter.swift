@@ -16,8 +16,7 @@ extension JSONValue {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .int(let value): out.append(contentsOf: String(value).utf8)
-        // JSON has no NaN or infinity; the parser never produces them.
-        case .double(let value): out.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
+        case .number(let literal): out.append(contentsOf: literal.utf8)
         case .string(let value): writeQuoted(value, to: &out)
         case .array(let values):
             out.append(UInt8(ascii: "["))

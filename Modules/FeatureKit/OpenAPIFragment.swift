@@ -27,9 +27,10 @@ public enum OpenAPI {
         ["required": true, "content": ["application/json": ["schema": schema, "example": example]]]
     }
 
-    /// An operation's responses: `ok` as 200 and the error envelope for each of `errors`.
-    public static func responses(_ ok: JSONValue, errors: [Int]) -> JSONValue {
-        .object(["200": ok].merging(Self.errors(errors)) { first, _ in first })
+    /// An operation's responses: `ok` as `status` (200 unless said) and the error envelope for
+    /// each of `errors`.
+    public static func responses(_ ok: JSONValue, status: Int = 200, errors: [Int]) -> JSONValue {
+        .object([String(status): ok].merging(Self.errors(errors)) { first, _ in first })
     }
 
     /// Error responses in the envelope shape, keyed by status.

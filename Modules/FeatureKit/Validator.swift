@@ -70,9 +70,9 @@ public struct Validator: Sendable {
         switch value {
         case .int(let integer):
             number = integer
-        case .double(let double) where double.rounded() == double && abs(double) < 9.2e18:
-            number = Int64(double)
-        case .double:
+        case .number(let text) where Double(text).map { $0.rounded() == $0 && abs($0) < 9.2e18 } == true:
+            number = Int64(Double(text)!)
+        case .number:
             fail(field, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
             return nil
         default:

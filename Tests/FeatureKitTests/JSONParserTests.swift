@@ -7,10 +7,10 @@ import Testing
 
     @Test func parsesEveryKind() throws {
         #expect(try parse(#" {"a": [1, -2.5, 1e3, true, false, null, "x"], "b": {}} "#) == [
-            "a": [1, -2.5, 1000.0, true, false, nil, "x"], "b": [:],
+            "a": [1, .number("-2.5"), .number("1e3"), true, false, nil, "x"], "b": [:],
         ])
         #expect(try parse("9223372036854775807") == .int(Int64.max))
-        #expect(try parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
+        #expect(try parse("9223372036854775808") == .number("9223372036854775808"))
         #expect(try parse("-0") == .int(0))
         #expect(try parse("[]") == [])
     }

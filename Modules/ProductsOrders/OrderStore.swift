@@ -1,0 +1,107 @@
+import FeatureKit
+import Foundation
+
+/// A stored order line.
+struct OrderDetail: Sendable, Equatable {
+    var id: Int64
+    var productID: String
+    var price: Price
+    var quantity: Int64
+}
+
+struct Order: Sendable, Equatable {
+    var id: Int64
+    var createdAt: Date
+    var details: [OrderDetail]
+}
+
+/// Orders in PostgreSQL. An order and its lines are written by one statement (atomic without
+/// an explicit transaction, so it can use the shared pipelined connections); reads go by
+/// primary key and the `order_id` index, O(lines) however many orders exist.
+struct OrderStore: Sendable {
+    let postgres: PostgresClient
+
+    static let migrations = [
+        Migration(
+            version: 1, name: "orders and order details",
+            sql: """
+                CREATE TABLE orders (
+                    id bigserial PRIMARY KEY,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                );
+                CREATE TABLE order_details (
+                    id bigserial PRIMARY KEY,
+                    order_id bigint NOT NULL REFERENCES orders (id),
+                    product_id text NOT NULL,
+                    price numeric(18, 2) NOT NULL CHECK (price >= 0),
+                    quantity integer NOT NULL CHECK (quantity > 0)
+                );
+                CREATE INDEX order_details_order_id ON order_details (order_id);
+                """)
+    ]
+
+    /// Stores the order with its lines in request order; returns its id.
+    func insert(_ lines: [OrderLine]) async throws -> Int64 {
+        let rows = try await postgres.query(
+            """
+            WITH new_order AS (INSERT INTO orders DEFAULT VALUES RETURNING id)
+            INSERT INTO order_details (order_id, product_id, price, quantity)
+            SELECT new_order.id, line.product_id, line.price, line.quantity
+            FROM new_order, unnest($1::text[], $2::numeric[], $3::integer[]) WITH ORDINALITY
+                AS line (product_id, price, quantity, position)
+            ORDER BY line.position
+            RETURNING order_id
+            """,
+            PostgresArray(lines.map(\.productID)), PostgresArray(lines.map(\.price.text)), PostgresArray(lines.map(\.quantity)))
+        guard let id = try rows.first?.decode(Int64.self, "order_id") else {
+            throw PostgresError.decoding("the order insert returned no id")
+        }
+        return id
+    }
+
+    func order(_ id: Int64) async throws -> Order? {
+        try await orders(
+            "SELECT id, created_at FROM orders WHERE id = $1", id
+        ).first
+    }
+
+    /// Newest first: up to `limit` orders with ids below `cursor`.
+    func page(before cursor: Int64?, limit: Int) async throws -> [Order] {
+        try await orders(
+            "SELECT id, created_at FROM orders WHERE id < $1 ORDER BY id DESC LIMIT $2", cursor ?? Int64.max, limit)
+    }
+
+    /// Orders created in the last `seconds`.
+    func countCreated(inLast seconds: Int) async throws -> Int64 {
+        try await postgres.query(
+            "SELECT count(*) AS n FROM orders WHERE created_at > now() - make_interval(secs => $1)", seconds
+        ).first?.decode(Int64.self, "n") ?? 0
+    }
+
+    /// The orders `selectOrders` picks, with their lines, in its order: one statement.
+    private func orders(_ selectOrders: String, _ parameters: any PostgresEncodable...) async throws -> [Order] {
+        let rows = try await postgres.query(
+            """
+            WITH picked AS (\(selectOrders))
+            SELECT picked.id AS order_id, picked.created_at, d.id, d.product_id, d.price::text AS price, d.quantity
+            FROM picked LEFT JOIN order_details d ON d.order_id = picked.id
+            ORDER BY picked.id DESC, d.id
+            """, parameters: parameters)
+        var orders: [Order] = []
+        for row in rows.rows {
+            let id = try row.decode(Int64.self, "order_id")
+            if orders.last?.id != id {
+                orders.append(Order(id: id, createdAt: try row.decode(Date.self, "created_at"), details: []))
+            }
+            guard let detailID = try row.decode(Int64?.self, "id") else { continue }
+            guard let price = Price(text: try row.decode(String.self, "price")) else {
+                throw PostgresError.decoding("order \(id) has a price outside the accepted form")
+            }
+            orders[orders.count - 1].details.append(
+                OrderDetail(
+                    id: detailID, productID: try row.decode(String.self, "product_id"), price: price,
+                    quantity: try row.decode(Int64.self, "quantity")))
+        }
+        return orders
+    }
+}

@@ -1,0 +1,160 @@
+import FeatureKit
+
+/// What an all-or-nothing stock reservation found.
+enum Reservation: Sendable, Equatable {
+    case reserved
+    case missing([String])
+    case insufficient([(productID: String, requested: Int64, available: Int64)])
+
+    static func == (a: Reservation, b: Reservation) -> Bool {
+        switch (a, b) {
+        case (.reserved, .reserved): true
+        case (.missing(let x), .missing(let y)): x == y
+        case (.insufficient(let x), .insufficient(let y)):
+            x.map(\.productID) == y.map(\.productID) && x.map(\.requested) == y.map(\.requested)
+                && x.map(\.available) == y.map(\.available)
+        default: false
+        }
+    }
+}
+
+/// The catalogue in Redis: one hash per product and a sorted set of every id (all scores 0,
+/// so it orders by id) to page through without `KEYS`. Every change that touches both, or
+/// that must see a product exist before changing it, is one Lua script: atomic, and a stock
+/// change can never re-create a deleted product.
+struct ProductStore: Sendable {
+    let redis: RedisClient
+    let keyPrefix: String
+
+    static let fields = ["id", "title", "passenger_capacity", "maximum_speed", "in_stock"]
+
+    var indexKey: String { keyPrefix + ":products" }
+    func productKey(_ id: String) -> String { keyPrefix + ":product:" + id }
+
+    static let createScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('HSET', KEYS[1], 'id', ARGV[1], 'title', ARGV[2], 'passenger_capacity', ARGV[3],
+            'maximum_speed', ARGV[4], 'in_stock', ARGV[5])
+        redis.call('ZADD', KEYS[2], 0, ARGV[1])
+        return 1
+        """
+
+    static let updateScript = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        redis.call('HSET', KEYS[1], unpack(ARGV))
+        return 1
+        """
+
+    static let deleteScript = """
+        local removed = redis.call('DEL', KEYS[1])
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        return removed
+        """
+
+    /// KEYS are product hashes, ARGV the quantities. Returns {0} when every product existed
+    /// with enough stock and all were decremented; {1, i...} naming missing products;
+    /// {2, i, available, ...} naming short ones. Nothing changes unless all pass.
+    static let reserveScript = """
+        local missing = {}
+        for i, key in ipairs(KEYS) do
+            if redis.call('EXISTS', key) == 0 then missing[#missing + 1] = i end
+        end
+        if #missing > 0 then return {1, unpack(missing)} end
+        local short = {}
+        for i, key in ipairs(KEYS) do
+            local available = tonumber(redis.call('HGET', key, 'in_stock'))
+            if available < tonumber(ARGV[i]) then
+                short[#short + 1] = i
+                short[#short + 1] = available
+            end
+        end
+        if #short > 0 then return {2, unpack(short)} end
+        for i, key in ipairs(KEYS) do redis.call('HINCRBY', key, 'in_stock', -tonumber(ARGV[i])) end
+        return {0}
+        """
+
+    /// Gives reserved stock back to the products that still exist.
+    static let restockScript = """
+        for i, key in ipairs(KEYS) do
+            if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'in_stock', ARGV[i]) end
+        end
+        return 0
+        """
+
+    /// False when the id is taken (never overwritten).
+    func create(_ product: Product) async throws -> Bool {
+        let reply = try await redis.evalScript(
+            Self.createScript, keys: [productKey(product.id), indexKey],
+            arguments: [product.id, product.title, product.passengerCapacity, product.maximumSpeed, product.inStock])
+        return reply.int == 1
+    }
+
+    func product(_ id: String) async throws -> Product? {
+        try await products([id])[id] ?? nil
+    }
+
+    /// The named products in one pipelined round trip; deleted ones map to nil.
+    func products(_ ids: [String]) async throws -> [String: Product?] {
+        let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", [productKey($0)] + Self.fields) })
+        var found: [String: Product?] = [:]
+        for (id, reply) in zip(ids, replies) { found[id] = Self.product(from: reply) }
+        return found
+    }
+
+    /// False when there is no such product.
+    func update(_ id: String, changes: [(field: String, value: String)]) async throws -> Bool {
+        let arguments = changes.flatMap { [$0.field, $0.value] }
+        return try await redis.evalScript(Self.updateScript, keys: [productKey(id)], arguments: arguments).int == 1
+    }
+
+    /// False when there was no such product.
+    func delete(_ id: String) async throws -> Bool {
+        try await redis.evalScript(Self.deleteScript, keys: [productKey(id), indexKey], arguments: [id]).int == 1
+    }
+
+    /// Up to `limit` products with ids after `cursor`, and the cursor of the next page (nil on
+    /// the last). Products deleted between the index read and the hash read are skipped.
+    func page(after cursor: String?, limit: Int) async throws -> (products: [Product], next: String?) {
+        let start = cursor.map { "(" + $0 } ?? "-"
+        let ids = try await redis.send(RedisCommand("ZRANGEBYLEX", indexKey, start, "+", "LIMIT", 0, limit + 1))
+            .array?.compactMap(\.string) ?? []
+        let pageIDs = Array(ids.prefix(limit))
+        guard !pageIDs.isEmpty else { return ([], nil) }
+        let found = try await products(pageIDs)
+        return (pageIDs.compactMap { found[$0] ?? nil }, ids.count > limit ? pageIDs.last : nil)
+    }
+
+    func count() async throws -> Int64 {
+        try await redis.send("ZCARD", indexKey).int ?? 0
+    }
+
+    /// `quantities` has one entry per product (lines for one product already summed).
+    func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation {
+        let reply = try await redis.evalScript(
+            Self.reserveScript, keys: quantities.map { productKey($0.productID) }, arguments: quantities.map(\.quantity))
+        let values = reply.array?.compactMap(\.int) ?? []
+        switch values.first {
+        case 0: return .reserved
+        case 1: return .missing(values.dropFirst().map { quantities[Int($0) - 1].productID })
+        case 2:
+            let pairs = Array(values.dropFirst())
+            return .insufficient(stride(from: 0, to: pairs.count - 1, by: 2).map { index in
+                let line = quantities[Int(pairs[index]) - 1]
+                return (line.productID, line.quantity, pairs[index + 1])
+            })
+        default: throw RedisError.unexpectedReply("reservation answered \(reply)")
+        }
+    }
+
+    func restock(_ quantities: [(productID: String, quantity: Int64)]) async throws {
+        try await redis.evalScript(
+            Self.restockScript, keys: quantities.map { productKey($0.productID) }, arguments: quantities.map(\.quantity))
+    }
+
+    private static func product(from reply: RedisReply) -> Product? {
+        guard let values = reply.array, values.count == fields.count, let id = values[0].string,
+            let title = values[1].string, let capacity = values[2].int, let speed = values[3].int, let stock = values[4].int
+        else { return nil }
+        return Product(id: id, title: title, passengerCapacity: capacity, maximumSpeed: speed, inStock: stock)
+    }
+}

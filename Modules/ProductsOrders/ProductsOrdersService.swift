@@ -1,0 +1,132 @@
+import FeatureKit
+import Logging
+import Metrics
+
+/// The rules of products-orders over the catalogue (Redis) and the order book (PostgreSQL).
+struct ProductsOrdersService: Sendable {
+    let products: ProductStore
+    let orders: OrderStore
+    let imageRoot: String
+    let logger: Logger
+    let ordersCreated: Counter
+    let stockRejections: Counter
+
+    func createProduct(_ product: Product) async throws {
+        guard try await products.create(product) else {
+            throw APIError(.conflict, code: "PRODUCT_EXISTS", message: "Product '\(product.id)' already exists.")
+        }
+    }
+
+    func product(_ id: String) async throws -> Product {
+        guard let product = try await products.product(id) else { throw Self.productNotFound(id) }
+        return product
+    }
+
+    func updateProduct(_ id: String, changes: [(field: String, value: String)]) async throws -> Product {
+        guard try await products.update(id, changes: changes) else { throw Self.productNotFound(id) }
+        return try await product(id)
+    }
+
+    func deleteProduct(_ id: String) async throws {
+        guard try await products.delete(id) else { throw Self.productNotFound(id) }
+    }
+
+    func productPage(after cursor: String?, limit: Int) async throws -> JSONValue {
+        let page = try await products.page(after: cursor, limit: limit)
+        return ["products": .array(page.products.map(\.json)), "next_cursor": page.next.map { .string($0) } ?? .null]
+    }
+
+    /// Reserves stock for every line at once, then stores the order; if storing fails the stock
+    /// is given back and the error (503 when PostgreSQL is down) is the answer. The whole step
+    /// runs in a task of its own so a client that hangs up cannot stop it halfway.
+    func createOrder(_ lines: [OrderLine]) async throws -> Int64 {
+        var totals: [(productID: String, quantity: Int64)] = []
+        for line in lines {
+            if let index = totals.firstIndex(where: { $0.productID == line.productID }) {
+                totals[index].quantity += line.quantity
+            } else {
+                totals.append((line.productID, line.quantity))
+            }
+        }
+        return try await Task { [self, totals] in
+            switch try await products.reserve(totals) {
+            case .reserved: break
+            case .missing(let ids):
+                throw APIError(
+                    .notFound, code: "PRODUCT_NOT_FOUND", message: "\(ids.count) product(s) do not exist.",
+                    details: ids.map { ["product_id": .string($0)] })
+            case .insufficient(let short):
+                stockRejections.increment()
+                throw APIError(
+                    .conflict, code: "INSUFFICIENT_STOCK", message: "\(short.count) product(s) lack stock.",
+                    details: short.map {
+                        ["product_id": .string($0.productID), "requested": .int($0.requested), "available": .int($0.available)]
+                    })
+            }
+            do {
+                let id = try await orders.insert(lines)
+                ordersCreated.increment()
+                return id
+            } catch {
+                await giveBack(totals)
+                throw error
+            }
+        }.value
+    }
+
+    func order(_ id: Int64) async throws -> JSONValue {
+        guard let order = try await orders.order(id) else {
+            throw APIError.notFound("No order \(id).", code: "ORDER_NOT_FOUND")
+        }
+        return try await filled([order])[0]
+    }
+
+    func orderPage(before cursor: Int64?, limit: Int) async throws -> JSONValue {
+        let page = try await orders.page(before: cursor, limit: limit + 1)
+        let shown = Array(page.prefix(limit))
+        return [
+            "orders": .array(try await filled(shown)),
+            "next_cursor": page.count > limit ? .string(String(shown.last!.id)) : .null,
+        ]
+    }
+
+    /// Orders with each line's current product (null once deleted) and image, reading only the
+    /// products they name, in one pipelined round trip.
+    private func filled(_ orders: [Order]) async throws -> [JSONValue] {
+        let ids = Array(Set(orders.flatMap { $0.details.map(\.productID) }))
+        let current = ids.isEmpty ? [:] : try await products.products(ids)
+        return orders.map { order in
+            [
+                "id": .int(order.id), "created_at": .string(iso8601(order.createdAt)),
+                "order_details": .array(order.details.map { detail in
+                    [
+                        "id": .int(detail.id), "product_id": .string(detail.productID), "price": .string(detail.price.text),
+                        "quantity": .int(detail.quantity), "product": (current[detail.productID] ?? nil)?.json ?? .null,
+                        "image": .string("\(imageRoot)/\(detail.productID).jpg"),
+                    ]
+                }),
+            ]
+        }
+    }
+
+    /// Stock reserved for an order that was not stored goes back, retried while Redis
+    /// recovers; if it never does, the log says exactly what was not returned.
+    private func giveBack(_ totals: [(productID: String, quantity: Int64)]) async {
+        for attempt in 1...5 {
+            do {
+                try await products.restock(totals)
+                return
+            } catch {
+                if attempt == 5 {
+                    logger.error("products-orders: stock not given back after a failed order: \(totals) (\(error))")
+                } else {
+                    try? await Task.sleep(for: .milliseconds(100 * attempt))
+                }
+            }
+        }
+    }
+
+    static func productNotFound(_ id: String) -> APIError {
+        .notFound("No product '\(id)'.", code: "PRODUCT_NOT_FOUND")
+    }
+}
