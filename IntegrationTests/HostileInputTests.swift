@@ -1,0 +1,184 @@
+import FeatureKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KnownFeatures
+import SwitchyardHost
+import Testing
+import UsersAPIStub
+
+/// Every route of every feature fed hostile input through HTTP: each answer is a 4xx JSON
+/// error envelope, and no store changes.
+@Suite struct HostileInputTests {
+    static let nasty: [String] = [
+        "'; DROP TABLE orders; --", "\") redis.call('FLUSHALL') --", "../../etc/passwd", "..%2F..%2Fetc",
+        "a\u{0}b", "\u{1}\u{1f}\u{7f}", "𝕏🚂é", String(repeating: "x", count: 5_000), "", " ",
+    ]
+
+    /// Bodies no route accepts: not JSON, not an object, too deep, too big.
+    static let malformedBodies: [[UInt8]] = [
+        Array("{".utf8), Array("[".utf8), Array("nul".utf8), Array("{\"a\":".utf8), Array("\"text\"".utf8),
+        Array("12".utf8), Array("[]".utf8), Array("null".utf8), [0xFF, 0xFE, 0x00], Array("{\"a\":1}\u{0}".utf8),
+        Array(String(repeating: "[", count: 10_000).utf8), Array("{\"a\":1e400}".utf8),
+        Array("{\"a\":\"\\ud800\"}".utf8), Array(repeating: UInt8(ascii: "a"), count: 10 << 20),
+    ]
+
+    /// Typed fields of each body route, and values that are wrong for them.
+    static let badValues: [JSONValue] = [
+        .null, true, .int(-1), .int(Int64.max), .number("1e300"), .number("-0.5"), .number("123456789012345678901234567890"),
+        [1, 2], ["nested": ["deeper": []]],
+    ]
+
+    func withServer(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let stub = UsersAPIStub(.init(users: 11))
+        let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let database = try await FreshDatabase.create()
+        try await upstream.test(.live) { stubClient in
+            let key = "test:hostile:\(UUID().uuidString)"
+            let environment = [
+                "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": database,
+                "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "ADMIN_TOKEN": "secret",
+                "FEATURES_USER_POINTS_SEED_USERS": "100", "FEATURES_USER_POINTS_REFRESH_INTERVAL": "86400",
+                "FEATURES_USER_POINTS_REDIS_KEY": key + ":up", "FEATURES_PATH_STATS_REDIS_KEY": key + ":ps",
+                "FEATURES_AREA_MODE_REDIS_PREFIX": key + ":am", "FEATURES_ACHIEVEMENT_LEVEL_REDIS_PREFIX": key + ":al",
+                "FEATURES_PRODUCTS_ORDERS_REDIS_PREFIX": key + ":po",
+            ]
+            let reader = try await ConfigSources.reader(flags: [:], configFile: nil, environment: environment)
+            let server = try await Switchyard.build(settings: reader, knownFeatures: knownFeatures)
+            try await server.application.test(.router) { client in try await body(client) }
+        }
+    }
+
+    /// What every store holds, read through the public routes.
+    static func snapshot(_ client: any TestClientProtocol) async throws -> [String] {
+        var parts: [String] = []
+        for uri in [
+            "/path-stats/stats/", "/area-mode/areas", "/area-mode/stats/?area_code=101", "/products-orders/products?limit=500",
+            "/products-orders/orders?limit=100", "/user-points/state",
+        ] {
+            parts.append(try await client.execute(uri: uri, method: .get) { response in
+                // next_refresh_at moves with the clock; everything else must not.
+                String(buffer: response.body).replacing(/"next_refresh_at":"[^"]*"/, with: "")
+            })
+        }
+        return parts
+    }
+
+    static func expectClientError(
+        _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, body: [UInt8]? = nil,
+        contentType: String? = "application/json", sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        var headers: HTTPFields = [:]
+        if let contentType, body != nil { headers[.contentType] = contentType }
+        try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) }) { response in
+            let label = "\(method) \(uri.prefix(80)) body \(body.map { String(decoding: $0.prefix(40), as: UTF8.self) } ?? "none")"
+            #expect((400..<500).contains(response.status.code), "\(label): \(response.status)", sourceLocation: sourceLocation)
+            let envelope = try? JSONValue(parsing: Array(response.body.readableBytesView))
+            #expect(envelope?["error"]?.stringValue != nil, "\(label): not an error envelope", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let bodyRoutes: [(HTTPRequest.Method, String, JSONValue)] = [
+        (.post, "/area-mode/events", ["items": [["area_code": 101, "multiplayer_mode": "Duo", "user_id": "u", "events_name": "LOGIN"]]]),
+        (.post, "/products-orders/products", ["id": "p", "title": "t", "passenger_capacity": 1, "maximum_speed": 1, "in_stock": 1]),
+        (.patch, "/products-orders/products/seeded", ["in_stock": 1]),
+        (.post, "/products-orders/orders", ["order_details": [["product_id": "seeded", "price": "1.00", "quantity": 1]]]),
+    ]
+
+    @Test func malformedBodiesChangeNothing() async throws {
+        try await withServer { client in
+            try await client.execute(
+                uri: "/products-orders/products", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"id":"seeded","title":"t","passenger_capacity":1,"maximum_speed":1,"in_stock":5}"#)
+            ) { #expect($0.status == .created) }
+            let before = try await Self.snapshot(client)
+            for (method, uri, template) in Self.bodyRoutes {
+                for body in Self.malformedBodies {
+                    try await Self.expectClientError(client, method, uri, body: body)
+                }
+                // Valid JSON without a JSON content type, or none at all.
+                let valid = template.encoded()
+                try await Self.expectClientError(client, method, uri, body: valid, contentType: "text/plain")
+                try await Self.expectClientError(client, method, uri, body: valid, contentType: nil)
+            }
+            #expect(try await Self.snapshot(client) == before)
+        }
+    }
+
+    @Test func wrongValuesInEveryFieldChangeNothing() async throws {
+        try await withServer { client in
+            try await client.execute(
+                uri: "/products-orders/products", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"id":"seeded","title":"t","passenger_capacity":1,"maximum_speed":1,"in_stock":5}"#)
+            ) { #expect($0.status == .created) }
+            let before = try await Self.snapshot(client)
+            for (method, uri, template) in Self.bodyRoutes {
+                for variant in Self.variants(of: template) {
+                    try await Self.expectClientError(client, method, uri, body: variant.encoded())
+                }
+            }
+            #expect(try await Self.snapshot(client) == before)
+        }
+    }
+
+    @Test func hostilePathAndQueryParametersChangeNothing() async throws {
+        try await withServer { client in
+            let before = try await Self.snapshot(client)
+            for text in Self.nasty + ["-1", "99999999999999999999", "1.5", "0x10", "%00", "%2e%2e%2f"] {
+                let escaped = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                var uris = [
+                    "/path-stats/stats/?limit=\(escaped)", "/path-stats/stats/?offset=\(escaped)",
+                    "/area-mode/stats/?area_code=\(escaped)", "/achievement-level/users?level=\(escaped)",
+                    "/achievement-level/users/\(escaped)", "/products-orders/orders/\(escaped)",
+                    "/products-orders/orders?cursor=\(escaped)", "/products-orders/orders?limit=\(escaped)",
+                    "/products-orders/products?limit=\(escaped)",
+                ]
+                if !ProductsOrdersIDs.isValid(text) {
+                    uris += ["/products-orders/products/\(escaped)", "/products-orders/products?cursor=\(escaped)"]
+                }
+                for uri in uris { try await Self.expectClientError(client, .get, uri) }
+                if !ProductsOrdersIDs.isValid(text) {
+                    try await Self.expectClientError(client, .delete, "/products-orders/products/\(escaped)")
+                }
+            }
+            // Admin routes without the token.
+            for (method, uri) in [
+                (HTTPRequest.Method.post, "/user-points/refresh"), (.post, "/path-stats/test/10/"), (.post, "/area-mode/generate_data/"),
+            ] {
+                try await Self.expectClientError(client, method, uri)
+            }
+            #expect(try await Self.snapshot(client) == before)
+        }
+    }
+
+    /// The template with one field at a time (at any depth) replaced by a wrong value, plus
+    /// unknown and missing fields.
+    static func variants(of template: JSONValue) -> [JSONValue] {
+        switch template {
+        case .object(let fields):
+            var out: [JSONValue] = []
+            for (key, value) in fields {
+                for replacement in badValues + nasty.prefix(3).map({ JSONValue.string($0) }) + variants(of: value)
+                where replacement != value && !(key == "title" && replacement.stringValue != nil) && !(key == "user_id" && replacement.stringValue.map { !$0.isEmpty && $0.count <= 128 } == true)
+                {
+                    var changed = fields
+                    changed[key] = replacement
+                    out.append(.object(changed))
+                }
+                var missing = fields
+                missing[key] = nil
+                if !missing.isEmpty { out.append(.object(missing)) }
+            }
+            return out
+        case .array(let items) where !items.isEmpty:
+            return variants(of: items[0]).map { .array([$0]) }
+        default:
+            return []
+        }
+    }
+}
+
+/// Mirrors the products-orders id rule so the test knows which path segments are well-formed.
+enum ProductsOrdersIDs {
+    static func isValid(_ text: String) -> Bool { text.wholeMatch(of: /[A-Za-z0-9_.-]{1,128}/) != nil }
+}
