@@ -93,7 +93,8 @@ import UsersAPIStub
             ) { #expect($0.status == .created) }
             let before = try await Self.snapshot(client)
             for (method, uri, template) in Self.bodyRoutes {
-                for body in Self.malformedBodies {
+                // area-mode takes `[]` as an empty batch (README): 200, nothing changed.
+                for body in Self.malformedBodies where !(uri == "/area-mode/events" && body == Array("[]".utf8)) {
                     try await Self.expectClientError(client, method, uri, body: body)
                 }
                 // Valid JSON without a JSON content type, or none at all.
@@ -113,7 +114,8 @@ import UsersAPIStub
             ) { #expect($0.status == .created) }
             let before = try await Self.snapshot(client)
             for (method, uri, template) in Self.bodyRoutes {
-                for variant in Self.variants(of: template) {
+                // An absent or null `items` is area-mode's empty batch (README): 200, nothing changed.
+                for variant in Self.variants(of: template) where variant != ["items": nil] && variant != [:] {
                     try await Self.expectClientError(client, method, uri, body: variant.encoded())
                 }
             }
@@ -129,15 +131,18 @@ import UsersAPIStub
                 var uris = [
                     "/path-stats/stats/?limit=\(escaped)", "/path-stats/stats/?offset=\(escaped)",
                     "/area-mode/stats/?area_code=\(escaped)", "/achievement-level/users?level=\(escaped)",
-                    "/achievement-level/users/\(escaped)", "/products-orders/orders/\(escaped)",
                     "/products-orders/orders?cursor=\(escaped)", "/products-orders/orders?limit=\(escaped)",
                     "/products-orders/products?limit=\(escaped)",
                 ]
-                if !ProductsOrdersIDs.isValid(text) {
+                // An empty segment is another route (the list), not a hostile id.
+                if !text.isEmpty {
+                    uris += ["/achievement-level/users/\(escaped)", "/products-orders/orders/\(escaped)"]
+                }
+                if !text.isEmpty && !ProductsOrdersIDs.isValid(text) {
                     uris += ["/products-orders/products/\(escaped)", "/products-orders/products?cursor=\(escaped)"]
                 }
                 for uri in uris { try await Self.expectClientError(client, .get, uri) }
-                if !ProductsOrdersIDs.isValid(text) {
+                if !text.isEmpty && !ProductsOrdersIDs.isValid(text) {
                     try await Self.expectClientError(client, .delete, "/products-orders/products/\(escaped)")
                 }
             }
