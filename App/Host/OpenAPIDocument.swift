@@ -50,9 +50,13 @@ enum OpenAPIDocument {
             "message": ["type": "string"],
             "details": [
                 "type": "array",
+                "description": """
+                    What exactly failed. VALIDATION_ERROR and DEPENDENCY_UNAVAILABLE: {field, message}; \
+                    PRODUCT_NOT_FOUND: {product_id}; INSUFFICIENT_STOCK: {product_id, requested, available}; \
+                    UPSTREAM_ERROR: {user_id?, request, status, reason}.
+                    """,
                 "items": [
                     "type": "object",
-                    "required": ["field", "message"],
                     "properties": ["field": ["type": "string"], "message": ["type": "string"]],
                 ],
             ],
