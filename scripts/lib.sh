@@ -7,10 +7,10 @@ STATE_DIR="${SWITCHYARD_STATE_DIR:-$ROOT/.local}"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Installs the Debian packages the project needs, once, only when something is missing.
+# Installs the Debian packages the project needs (and any named), only when something is missing.
 ensure_packages() {
     local wanted=(redis-server redis-tools postgresql postgresql-contrib libhiredis-dev libpq-dev
-        libcurl4-openssl-dev pkg-config wrk curl python3-venv)
+        libcurl4-openssl-dev pkg-config wrk curl python3-venv "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -15,6 +15,8 @@ public struct HostSettings: Sendable {
     public var postgres: PostgresConfiguration
     public var http: HTTPClientConfiguration
     public var logLevel: Logger.Level
+    /// Where `/docs` loads Swagger UI's CSS and script from.
+    public var docsAssetsURL: String
 
     public init(_ settings: Settings, knownFeatures: [any Feature.Type]) throws {
         host = settings.string("http.host") ?? "127.0.0.1"
@@ -22,6 +24,7 @@ public struct HostSettings: Sendable {
         maxBodySize = try settings.int("http.max-body-size", default: 1 << 20, in: 1024...(64 << 20))
         shutdownTimeout = try settings.seconds("http.shutdown-timeout", default: 10, in: 0.1...600)
         adminToken = settings.string("auth.admin-token", secret: true)
+        docsAssetsURL = settings.string("docs.assets-url") ?? "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
         do {
             redis = try RedisConfiguration(
                 url: settings.string("redis.url", secret: true) ?? "redis://127.0.0.1:6379/0",

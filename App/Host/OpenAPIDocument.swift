@@ -5,6 +5,7 @@ import FeatureKit
 enum OpenAPIDocument {
     static func build(features: [MountedFeature]) -> JSONValue {
         var paths = operationalPaths
+        paths["/"] = operation("Index of the operational endpoints", html("Links"))
         var schemas: [String: JSONValue] = ["Error": errorSchema]
         for mounted in features {
             let fragment = mounted.feature.openAPI
@@ -63,6 +64,10 @@ enum OpenAPIDocument {
         ],
     ]
 
+    private static func html(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["text/html": ["schema": ["type": "string"]]]]
+    }
+
     private static func operation(_ summary: String, _ response: JSONValue, extra: [String: JSONValue] = [:])
         -> JSONValue
     {
@@ -87,6 +92,10 @@ enum OpenAPIDocument {
                     ],
                 ]),
             extra: OpenAPI.errors([503])),
+        "/docs": operation("Swagger UI over this document", html("Interactive API documentation")),
+        "/dashboard": operation(
+            "What the system is doing: every enabled feature, uptime, request rate and p99 per route",
+            html("Self-contained HTML page that reloads every 5 s")),
         "/metrics": operation(
             "Prometheus metrics",
             ["description": "Prometheus text format", "content": ["text/plain": ["schema": ["type": "string"]]]]),

@@ -3,13 +3,15 @@ import Foundation
 import Hummingbird
 import Prometheus
 
-/// `/health`, `/ready`, `/metrics`, `/features`, `/openapi.json`: always on, outside any prefix.
+/// `/health`, `/ready`, `/metrics`, `/features`, `/openapi.json`, `/docs`, `/dashboard`, and
+/// `/` (an index) unless a feature mounted at the root answers it: always on, outside any prefix.
 struct OperationalRoutes {
     let registry: PrometheusCollectorRegistry
     let healthChecks: @Sendable () -> [any HealthCheck]
     let features: @Sendable () -> [MountedFeature]
+    let docsAssetsURL: String
 
-    static let paths = ["/health", "/ready", "/metrics", "/features", "/openapi.json"]
+    static let paths = ["/health", "/ready", "/metrics", "/features", "/openapi.json", "/docs", "/dashboard"]
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/health") { _, _ in Response.json(["status": "ok"]) }
@@ -29,6 +31,18 @@ struct OperationalRoutes {
                         ]
                     })
             ])
+        }
+        let docs = DocsPage.swaggerUI(assetsURL: docsAssetsURL)
+        router.get("/docs") { _, _ in Response.html(docs) }
+        let metricsRegistry = registry
+        let dashboard = DashboardPage(
+            metricsText: { String(decoding: metricsRegistry.emitToBuffer(), as: UTF8.self) }, features: features)
+        router.get("/dashboard") { _, _ in Response.html(await dashboard.render()) }
+        let rootIsTaken = features().contains { mounted in
+            mounted.routes.contains { $0.method == "GET" && $0.path == "/" }
+        }
+        if !rootIsTaken {
+            router.get("/") { _, _ in Response.html(DocsPage.index) }
         }
         // Built once: the enabled set cannot change while the process runs.
         let document = OpenAPIDocument.build(features: features()).encoded()
@@ -58,5 +72,13 @@ struct OperationalRoutes {
             "status": "ready",
             "checks": .object(Dictionary(uniqueKeysWithValues: results.map { ($0.0, JSONValue.string("ok")) })),
         ])
+    }
+}
+
+extension Response {
+    static func html(_ text: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -39,7 +39,9 @@ public struct Switchyard: Sendable {
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
         router.add(middleware: EventLoopAffinityMiddleware())
         let features = mounted
-        OperationalRoutes(registry: registry, healthChecks: { infrastructure.healthChecks }, features: { features })
+        OperationalRoutes(
+            registry: registry, healthChecks: { infrastructure.healthChecks }, features: { features },
+            docsAssetsURL: settings.docsAssetsURL)
             .addRoutes(to: router)
         for feature in mounted {
             feature.feature.addRoutes(to: router.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))

@@ -54,6 +54,17 @@ public struct AchievementLevelFeature: Feature {
     }
 
     public var openAPI: OpenAPIFragment { AchievementLevelOpenAPI.fragment }
+
+    /// Users per level from the cache only: a page load never starts an upstream fan-out.
+    public func dashboard() async throws -> DashboardSection? {
+        guard let counts = await service.cachedLevelCounts() else {
+            return DashboardSection(title: "Achievement levels", body: "<p class=\"empty\">No cached levels yet.</p>")
+        }
+        return DashboardSection(
+            title: "Achievement levels",
+            body: HTML.figure("Cached users", String(counts.values.reduce(0, +)), metric: "achievement-level.cached")
+                + HTML.barChart(Level.allCases.map { ($0.rawValue, Int64(counts[$0] ?? 0)) }, metric: "achievement-level.levels"))
+    }
 }
 
 /// The route metrics whose names the spec fixes.

@@ -62,6 +62,14 @@ struct AchievementLevelService: Sendable {
         }
     }
 
+    /// Users per level among the cached answers, for the dashboard: never calls upstream. Nil
+    /// when nothing is cached (or caching is off).
+    func cachedLevelCounts() async -> [Level: Int]? {
+        guard let cache, let users = await cache.users() else { return nil }
+        let levels = await cache.levels(of: users.map(\.id))
+        return levels.values.reduce(into: [:]) { $0[$1.level, default: 0] += 1 }
+    }
+
     private func userList() async throws -> [UpstreamUser] {
         if let users = await cache?.users() { return users }
         do {

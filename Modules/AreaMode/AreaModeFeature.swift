@@ -28,4 +28,15 @@ public struct AreaModeFeature: Feature {
     }
 
     public var openAPI: OpenAPIFragment { AreaModeOpenAPI.fragment }
+
+    /// The most played mode of each area with its active users (the `/areas` answer).
+    public func dashboard() async throws -> DashboardSection? {
+        let areas = try await routes.service.areas()
+        return DashboardSection(
+            title: "Most played mode per area",
+            body: HTML.figure("Active users", String(areas.reduce(0) { $0 + $1.activeUsers }), metric: "area-mode.active")
+                + HTML.table(
+                    ["Area", "Most played", "Active users"],
+                    areas.map { [String($0.area), $0.mostPlayed, String($0.activeUsers)] }, metric: "area-mode.areas"))
+    }
 }

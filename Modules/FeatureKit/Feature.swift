@@ -27,12 +27,17 @@ public protocol Feature: Sendable {
 
     /// The feature's operations and schemas, relative to its prefix.
     var openAPI: OpenAPIFragment { get }
+
+    /// Its section of `/dashboard`: cheap reads only (top-N, counters, caches), never a scan
+    /// or an upstream fan-out. Nil shows nothing.
+    func dashboard() async throws -> DashboardSection?
 }
 
 extension Feature {
     public var migrations: [Migration] { [] }
     public func prepare() async throws {}
     public var backgroundServices: [any Service] { [] }
+    public func dashboard() async throws -> DashboardSection? { nil }
 }
 
 /// What a feature may use. Shared clients are opened on first use, so a disabled feature,

@@ -30,4 +30,13 @@ public struct PathStatsFeature: Feature {
     }
 
     public var openAPI: OpenAPIFragment { PathStatsOpenAPI.fragment }
+
+    /// The top 10 paths and the number of distinct paths: one round trip, never the whole set.
+    public func dashboard() async throws -> DashboardSection? {
+        let page = try await routes.service.firstPage(offset: 0, limit: 10)
+        return DashboardSection(
+            title: "Top paths",
+            body: HTML.figure("Distinct paths", String(page.total), metric: "path-stats.distinct")
+                + HTML.barChart(page.ranking.map { ($0.path, $0.count) }, metric: "path-stats.top"))
+    }
 }

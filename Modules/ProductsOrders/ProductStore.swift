@@ -18,8 +18,9 @@ enum Reservation: Sendable, Equatable {
     }
 }
 
-/// The catalogue in Redis: one hash per product and a sorted set of every id (all scores 0,
-/// so it orders by id) to page through without `KEYS`. Every change that touches both, or
+/// The catalogue in Redis: one hash per product, a sorted set of every id (all scores 0, so
+/// it orders by id) to page through without `KEYS`, and one scored by stock for the
+/// dashboard's low-stock list. Every change that touches both, or
 /// that must see a product exist before changing it, is one Lua script: atomic, and a stock
 /// change can never re-create a deleted product.
 struct ProductStore: Sendable {
@@ -29,6 +30,7 @@ struct ProductStore: Sendable {
     static let fields = ["id", "title", "passenger_capacity", "maximum_speed", "in_stock"]
 
     var indexKey: String { keyPrefix + ":products" }
+    var stockKey: String { keyPrefix + ":stock" }
     func productKey(_ id: String) -> String { keyPrefix + ":product:" + id }
 
     static let createScript = """
@@ -36,47 +38,58 @@ struct ProductStore: Sendable {
         redis.call('HSET', KEYS[1], 'id', ARGV[1], 'title', ARGV[2], 'passenger_capacity', ARGV[3],
             'maximum_speed', ARGV[4], 'in_stock', ARGV[5])
         redis.call('ZADD', KEYS[2], 0, ARGV[1])
+        redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
         return 1
         """
 
+    /// ARGV: the id, then field/value pairs.
     static let updateScript = """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-        redis.call('HSET', KEYS[1], unpack(ARGV))
+        redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+        redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'in_stock'), ARGV[1])
         return 1
         """
 
     static let deleteScript = """
         local removed = redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[1])
         return removed
         """
 
-    /// KEYS are product hashes, ARGV the quantities. Returns {0} when every product existed
-    /// with enough stock and all were decremented; {1, i...} naming missing products;
-    /// {2, i, available, ...} naming short ones. Nothing changes unless all pass.
+    /// KEYS: the stock index, then the product hashes; ARGV: their quantities. Returns {0}
+    /// when every product existed with enough stock and all were decremented; {1, i...}
+    /// naming missing products (by ARGV position); {2, i, available, ...} naming short ones.
+    /// Nothing changes unless all pass.
     static let reserveScript = """
         local missing = {}
-        for i, key in ipairs(KEYS) do
-            if redis.call('EXISTS', key) == 0 then missing[#missing + 1] = i end
+        for i = 1, #ARGV do
+            if redis.call('EXISTS', KEYS[i + 1]) == 0 then missing[#missing + 1] = i end
         end
         if #missing > 0 then return {1, unpack(missing)} end
         local short = {}
-        for i, key in ipairs(KEYS) do
-            local available = tonumber(redis.call('HGET', key, 'in_stock'))
+        for i = 1, #ARGV do
+            local available = tonumber(redis.call('HGET', KEYS[i + 1], 'in_stock'))
             if available < tonumber(ARGV[i]) then
                 short[#short + 1] = i
                 short[#short + 1] = available
             end
         end
         if #short > 0 then return {2, unpack(short)} end
-        for i, key in ipairs(KEYS) do redis.call('HINCRBY', key, 'in_stock', -tonumber(ARGV[i])) end
+        for i = 1, #ARGV do
+            local left = redis.call('HINCRBY', KEYS[i + 1], 'in_stock', -tonumber(ARGV[i]))
+            redis.call('ZADD', KEYS[1], left, redis.call('HGET', KEYS[i + 1], 'id'))
+        end
         return {0}
         """
 
-    /// Gives reserved stock back to the products that still exist.
+    /// Gives reserved stock back to the products that still exist (same KEYS and ARGV).
     static let restockScript = """
-        for i, key in ipairs(KEYS) do
-            if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'in_stock', ARGV[i]) end
+        for i = 1, #ARGV do
+            if redis.call('EXISTS', KEYS[i + 1]) == 1 then
+                local left = redis.call('HINCRBY', KEYS[i + 1], 'in_stock', ARGV[i])
+                redis.call('ZADD', KEYS[1], left, redis.call('HGET', KEYS[i + 1], 'id'))
+            end
         end
         return 0
         """
@@ -84,7 +97,7 @@ struct ProductStore: Sendable {
     /// False when the id is taken (never overwritten).
     func create(_ product: Product) async throws -> Bool {
         let reply = try await redis.evalScript(
-            Self.createScript, keys: [productKey(product.id), indexKey],
+            Self.createScript, keys: [productKey(product.id), indexKey, stockKey],
             arguments: [product.id, product.title, product.passengerCapacity, product.maximumSpeed, product.inStock])
         return reply.int == 1
     }
@@ -103,13 +116,13 @@ struct ProductStore: Sendable {
 
     /// False when there is no such product.
     func update(_ id: String, changes: [(field: String, value: String)]) async throws -> Bool {
-        let arguments = changes.flatMap { [$0.field, $0.value] }
-        return try await redis.evalScript(Self.updateScript, keys: [productKey(id)], arguments: arguments).int == 1
+        let arguments = [id] + changes.flatMap { [$0.field, $0.value] }
+        return try await redis.evalScript(Self.updateScript, keys: [productKey(id), stockKey], arguments: arguments).int == 1
     }
 
     /// False when there was no such product.
     func delete(_ id: String) async throws -> Bool {
-        try await redis.evalScript(Self.deleteScript, keys: [productKey(id), indexKey], arguments: [id]).int == 1
+        try await redis.evalScript(Self.deleteScript, keys: [productKey(id), indexKey, stockKey], arguments: [id]).int == 1
     }
 
     /// Up to `limit` products with ids after `cursor`, and the cursor of the next page (nil on
@@ -128,10 +141,21 @@ struct ProductStore: Sendable {
         try await redis.send("ZCARD", indexKey).int ?? 0
     }
 
+    /// Up to `limit` products with the least stock at or below `threshold`, fewest first.
+    func lowStock(atMost threshold: Int64, limit: Int) async throws -> [(id: String, stock: Int64)] {
+        let flat = try await redis.send(
+            RedisCommand("ZRANGEBYSCORE", stockKey, "-inf", threshold, "WITHSCORES", "LIMIT", 0, limit)).array ?? []
+        return stride(from: 0, to: flat.count - 1, by: 2).compactMap { index in
+            guard let id = flat[index].string, let stock = flat[index + 1].int else { return nil }
+            return (id, stock)
+        }
+    }
+
     /// `quantities` has one entry per product (lines for one product already summed).
     func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation {
         let reply = try await redis.evalScript(
-            Self.reserveScript, keys: quantities.map { productKey($0.productID) }, arguments: quantities.map(\.quantity))
+            Self.reserveScript, keys: [stockKey] + quantities.map { productKey($0.productID) },
+            arguments: quantities.map(\.quantity))
         let values = reply.array?.compactMap(\.int) ?? []
         switch values.first {
         case 0: return .reserved
@@ -148,7 +172,8 @@ struct ProductStore: Sendable {
 
     func restock(_ quantities: [(productID: String, quantity: Int64)]) async throws {
         try await redis.evalScript(
-            Self.restockScript, keys: quantities.map { productKey($0.productID) }, arguments: quantities.map(\.quantity))
+            Self.restockScript, keys: [stockKey] + quantities.map { productKey($0.productID) },
+            arguments: quantities.map(\.quantity))
     }
 
     private static func product(from reply: RedisReply) -> Product? {

@@ -68,6 +68,19 @@ public struct ProductsOrdersFeature: Feature {
     }
 
     public var openAPI: OpenAPIFragment { ProductsOrdersOpenAPI.fragment }
+
+    /// Catalogue size, orders of the last hour and the products closest to running out.
+    public func dashboard() async throws -> DashboardSection? {
+        async let products = service.products.count()
+        async let recentOrders = service.orders.countCreated(inLast: 3600)
+        async let lowStock = service.products.lowStock(atMost: 5, limit: 10)
+        return DashboardSection(
+            title: "Catalogue and orders",
+            body: HTML.figure("Products", String(try await products), metric: "products-orders.products")
+                + HTML.figure("Orders in the last hour", String(try await recentOrders), metric: "products-orders.orders-last-hour")
+                + "<h3>Low stock (5 or fewer)</h3>"
+                + HTML.table(["Product", "In stock"], try await lowStock.map { [$0.id, String($0.stock)] }, metric: "products-orders.low-stock"))
+    }
 }
 
 /// The `{id}` of a product route: 400 when it could not be a product id.

@@ -47,4 +47,22 @@ public struct UserPointsFeature: Feature {
     }
 
     public var openAPI: OpenAPIFragment { UserPointsOpenAPI.fragment }
+
+    /// The refresh state, as `/state` tells it.
+    public func dashboard() async throws -> DashboardSection? {
+        let state = try await service.state()
+        func text(_ key: String) -> String {
+            switch state[key] {
+            case .int(let value): String(value)
+            case .string(let value): value
+            default: "–"
+            }
+        }
+        return DashboardSection(
+            title: "Points refresh",
+            body: HTML.figure("min_number", text("min_number"), metric: "user-points.min_number")
+                + HTML.figure("Generation", text("generation"), metric: "user-points.generation")
+                + HTML.figure("Last refresh (ms)", text("last_refresh_ms"), metric: "user-points.last_refresh_ms")
+                + HTML.figure("Next refresh", text("next_refresh_at"), metric: "user-points.next_refresh_at"))
+    }
 }

@@ -6,6 +6,34 @@ import Testing
 @testable import SwitchyardHost
 
 @Suite struct OperationalRoutesTests {
+    @Test func docsIndexAndDashboardAreHTML() async throws {
+        try await makeServer(flags: ["docs.assets-url": "https://assets.example.org/swagger/"]).application.test(.router) { client in
+            try await client.execute(uri: "/docs", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(response.text.contains(#"<script src="https://assets.example.org/swagger/swagger-ui-bundle.js">"#))
+                #expect(response.text.contains(#"href="https://assets.example.org/swagger/swagger-ui.css""#))
+                #expect(response.text.contains(#"url: "/openapi.json""#))
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.text.contains(#"<a href="/dashboard">"#))
+                #expect(response.text.contains(#"<a href="/docs">"#))
+            }
+            try await client.execute(uri: "/dashboard", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains(#"data-metric="process.uptime""#))
+                // The test feature has no dashboard section: nothing but the process is shown.
+                #expect(!response.text.contains("data-feature=\"echo\""))
+                #expect(!response.text.contains("<link") && !response.text.contains("<script src"))
+            }
+        }
+    }
+
+    @Test func htmlIsEscaped() {
+        #expect(HTML.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        #expect(HTML.barChart([("<b>", 2)], metric: "m").contains(#"data-label="&lt;b&gt;""#))
+        #expect(HTML.table(["h"], [], metric: "m").contains("No data yet"))
+    }
+
     @Test func healthAndReadyAnswer() async throws {
         try await makeServer().application.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in

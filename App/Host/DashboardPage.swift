@@ -1,0 +1,114 @@
+import FeatureKit
+import Foundation
+import Synchronization
+
+/// `/dashboard`: one self-contained HTML page (inline CSS and SVG, no external assets) with
+/// the process's uptime, request rate and p99 per route, and every enabled feature's section.
+/// It reloads itself every 5 seconds.
+final class DashboardPage: Sendable {
+    private let started = ContinuousClock.now
+    private let metricsText: @Sendable () -> String
+    private let features: @Sendable () -> [MountedFeature]
+    /// Request counts per route at the previous render, for the rate since then.
+    private let previous = Mutex<(at: ContinuousClock.Instant, counts: [String: Double])?>(nil)
+
+    init(metricsText: @escaping @Sendable () -> String, features: @escaping @Sendable () -> [MountedFeature]) {
+        self.metricsText = metricsText
+        self.features = features
+    }
+
+    func render() async -> String {
+        let sections = await withTaskGroup(of: (Int, String).self) { group in
+            for (index, mounted) in features().enumerated() {
+                group.addTask { (index, await Self.section(mounted)) }
+            }
+            return await group.reduce(into: [(Int, String)]()) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        let uptime = Int((ContinuousClock.now - started) / .seconds(1))
+        return """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Switchyard dashboard</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <style>\(Self.style)</style></head><body>
+            <h1>Switchyard</h1>
+            <section id="process" data-feature="process"><h2>Process</h2>
+            \(HTML.figure("Uptime (s)", String(uptime), metric: "process.uptime"))
+            \(routeTable())
+            </section>
+            \(sections.joined(separator: "\n"))
+            <p class="foot">Reloads every 5 s. JSON: <a href="/features">/features</a>, <a href="/metrics">/metrics</a>, <a href="/docs">/docs</a>.</p>
+            <script>setTimeout(function () { location.reload(); }, 5000);</script>
+            </body></html>
+            """
+    }
+
+    private static func section(_ mounted: MountedFeature) async -> String {
+        let id = HTML.escape(mounted.id)
+        do {
+            guard let section = try await mounted.feature.dashboard() else { return "" }
+            return "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(HTML.escape(section.title)) <small>\(id)</small></h2>\(section.body)</section>"
+        } catch {
+            // A feature whose store is down shows that, and the rest of the page still renders.
+            return "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(id)</h2><p class=\"error\">Unavailable: \(HTML.escape("\(error)"))</p></section>"
+        }
+    }
+
+    /// Requests per second since the previous render and p99 per route, from the registry's
+    /// own histograms (p99 is the upper bound of the bucket it falls in).
+    private func routeTable() -> String {
+        let routes = RouteMetrics.parse(metricsText())
+        let now = ContinuousClock.now
+        let last = previous.withLock { previous in
+            defer { previous = (now, routes.mapValues(\.count)) }
+            return previous
+        }
+        let seconds = max(0.001, Double((now - (last?.at ?? started)) / .milliseconds(1)) / 1000)
+        let rows = routes.keys.sorted().map { route -> [String] in
+            let metrics = routes[route]!
+            let rate = (metrics.count - (last?.counts[route] ?? 0)) / seconds
+            return [route, String(format: "%.1f", rate), metrics.p99.map { String(format: "≤ %.1f", $0 * 1000) } ?? "–"]
+        }
+        return HTML.table(["Route", "Requests/s", "p99 (ms)"], rows, metric: "process.routes")
+    }
+
+    static let style = """
+        body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:980px}
+        section{border:1px solid #ddd;border-radius:6px;padding:0 1em 1em;margin:1em 0}
+        h2 small{color:#888;font-weight:normal;font-size:60%}
+        table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:2px 10px;text-align:left}
+        svg.bars rect{fill:#3b78c4}svg.bars text{font-size:12px}.empty,.foot{color:#888}.error{color:#b00}
+        """
+}
+
+/// Per route (`GET /path/{id}`): requests and the p99 bound, parsed from the Prometheus text.
+enum RouteMetrics {
+    struct Route {
+        var count: Double = 0
+        var buckets: [(bound: Double, count: Double)] = []
+        var p99: Double? {
+            guard count > 0 else { return nil }
+            return buckets.sorted { $0.bound < $1.bound }.first { $0.count >= 0.99 * count }?.bound
+        }
+    }
+
+    static func parse(_ text: String) -> [String: Route] {
+        var routes: [String: Route] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("http_request_duration_seconds_") {
+            guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}"),
+                let value = Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces))
+            else { continue }
+            var labels: [String: String] = [:]
+            for pair in line[line.index(after: open)..<close].split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { labels[String(parts[0])] = String(parts[1].dropFirst().dropLast()) }
+            }
+            guard let method = labels["method"], let route = labels["route"] else { continue }
+            let key = "\(method) \(route)"
+            if line.hasPrefix("http_request_duration_seconds_count") {
+                routes[key, default: Route()].count = value
+            } else if line.hasPrefix("http_request_duration_seconds_bucket"), let le = labels["le"] {
+                routes[key, default: Route()].buckets.append((le == "+Inf" ? .infinity : Double(le) ?? .infinity, value))
+            }
+        }
+        return routes
+    }
+}

@@ -1,0 +1,108 @@
+import FeatureKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KnownFeatures
+import SwitchyardHost
+import Testing
+import UsersAPIStub
+
+/// `/dashboard` rendered by headless Chromium against a live server with data in every
+/// feature: the DOM shows each feature's numbers as its JSON API tells them. The screenshot
+/// it takes is the one in the README (docs/dashboard.png).
+@Suite struct DashboardBrowserTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs headless Chromium (Debian's `chromium`, installed by scripts/test) and returns stdout.
+    static func chromium(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func get(_ client: any TestClientProtocol, _ uri: String) async throws -> JSONValue {
+        try await client.execute(uri: uri, method: .get) { try JSONValue(parsing: Array($0.body.readableBytesView)) }
+    }
+
+    static func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws {
+        try await client.execute(
+            uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)
+        ) { #expect((200..<300).contains($0.status.code), "\(uri)") }
+    }
+
+    @Test func everyFeatureShowsItsNumbersInChromium() async throws {
+        let stub = UsersAPIStub(.init(users: 11))
+        let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let database = try await FreshDatabase.create()
+        try await upstream.test(.live) { stubClient in
+            let key = "test:dashboard:\(UUID().uuidString)"
+            let reader = try await ConfigSources.reader(
+                flags: [:], configFile: nil,
+                environment: [
+                    "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": database,
+                    "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
+                    "FEATURES_USER_POINTS_REDIS_KEY": key + ":up", "FEATURES_PATH_STATS_REDIS_KEY": key + ":ps",
+                    "FEATURES_AREA_MODE_REDIS_PREFIX": key + ":am", "FEATURES_ACHIEVEMENT_LEVEL_REDIS_PREFIX": key + ":al",
+                    "FEATURES_PRODUCTS_ORDERS_REDIS_PREFIX": key + ":po",
+                ])
+            let server = try await Switchyard.build(settings: reader, knownFeatures: knownFeatures)
+            try await server.application.test(.live) { client in
+                try await check(client, base: "http://127.0.0.1:\(client.port!)")
+            }
+        }
+    }
+
+    func check(_ client: any TestClientProtocol, base: String) async throws {
+        // Data in every feature.
+        for path in ["dash/a", "dash/a", "dash/a", "dash/b"] { _ = try await client.execute(uri: "/path-stats/api/\(path)/", method: .get) { _ in } }
+        for (user, mode) in [("u1", "Duo"), ("u2", "Duo"), ("u3", "Squad")] {
+            try await Self.post(client, "/area-mode/events", #"{"items":[{"area_code":101,"multiplayer_mode":"\#(mode)","user_id":"\#(user)","events_name":"LOGIN"}]}"#)
+        }
+        try await Self.post(client, "/user-points/refresh", "{}")
+        let levels = try await Self.get(client, "/achievement-level/users")
+        try await Self.post(client, "/products-orders/products", #"{"id":"dash-low","title":"Low","passenger_capacity":1,"maximum_speed":1,"in_stock":3}"#)
+        try await Self.post(client, "/products-orders/products", #"{"id":"dash-high","title":"High","passenger_capacity":1,"maximum_speed":1,"in_stock":100}"#)
+        try await Self.post(client, "/products-orders/orders", #"{"order_details":[{"product_id":"dash-high","price":"10","quantity":1}]}"#)
+
+        let state = try await Self.get(client, "/user-points/state")
+        let areas = try await Self.get(client, "/area-mode/areas")
+        let dom = try Self.chromium(["--dump-dom", base + "/dashboard"])
+        let screenshot = Self.root.appendingPathComponent("docs/dashboard.png")
+        try FileManager.default.createDirectory(at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
+        _ = try Self.chromium(["--screenshot=\(screenshot.path)", "--window-size=1000,1700", base + "/dashboard"])
+        #expect(FileManager.default.fileExists(atPath: screenshot.path))
+
+        func metric(_ name: String) -> String? {
+            dom.firstMatch(of: try! Regex("data-metric=\"\(name)\">([^<]*)<"))?.output[1].substring.map(String.init)
+        }
+        for id in ["path-stats", "area-mode", "user-points", "achievement-level", "products-orders", "process"] {
+            #expect(dom.contains("data-feature=\"\(id)\""), "section \(id) missing")
+        }
+        #expect(metric("path-stats.distinct") == "2")
+        #expect(dom.contains(#"data-label="dash/a" data-value="3""#))
+        #expect(dom.contains(#"data-label="dash/b" data-value="1""#))
+        let area = areas.arrayValue?.first
+        #expect(metric("area-mode.active") == "3")
+        #expect(dom.contains("<td>101</td><td>\(area?["most_played"]?.stringValue ?? "?")</td><td>3</td>"))
+        #expect(metric("user-points.generation") == state["generation"]?.intValue.map(String.init))
+        #expect(metric("user-points.min_number") == state["min_number"]?.intValue.map(String.init))
+        var perLevel: [String: Int] = [:]
+        for entry in levels.arrayValue ?? [] { perLevel[entry["overallAchievementLevel"]?.stringValue ?? "?", default: 0] += 1 }
+        #expect(metric("achievement-level.cached") == "11")
+        for level in ["None", "Bronze", "Silver", "Gold", "Platinum"] {
+            #expect(dom.contains(#"data-label="\#(level)" data-value="\#(perLevel[level] ?? 0)""#), "\(level)")
+        }
+        #expect(metric("products-orders.products") == "2")
+        #expect(metric("products-orders.orders-last-hour") == "1")
+        #expect(dom.contains("<td>dash-low</td><td>3</td>"))
+        #expect(!dom.contains("<td>dash-high</td>"))
+        #expect(dom.contains("/user-points"))  // the route table lists the routes just used
+    }
+}
