@@ -157,6 +157,21 @@ import UsersAPIStub
         }
     }
 
+    /// Requests that arrive while the list is being computed share that one computation.
+    @Test func concurrentListCallsShareOneFanOut() async throws {
+        let settings = ["FEATURES_ACHIEVEMENT_LEVEL_CACHE_TTL": "0"]
+        try await withServer(stub: .init(users: 11, latency: .milliseconds(20)), settings: settings) { client, stub in
+            _ = try await Self.get(client, "/users")
+            let one = stub.requests
+            stub.resetCounters()
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<20 { group.addTask { try await Self.get(client, "/users").0 } }
+                for try await status in group { #expect(status == .ok) }
+            }
+            #expect(stub.requests <= 2 * one, "20 concurrent calls made \(stub.requests) upstream requests; one makes \(one)")
+        }
+    }
+
     @Test func warmCacheMakesNoUpstreamCalls() async throws {
         try await withServer(stub: .init(users: 30)) { client, stub in
             let (_, cold) = try await Self.get(client, "/users")

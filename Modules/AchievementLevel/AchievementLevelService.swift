@@ -6,6 +6,9 @@ import Metrics
 struct AchievementLevelService: Sendable {
     let api: UsersAPI
     let cache: AchievementLevelStore?
+    /// The whole list is computed once for all concurrent callers (filters apply after).
+    let listRuns = SharedRuns<[UserLevel]>()
+    let userRuns = SharedRuns<UserLevel>()
 
     /// What computing one user gave.
     private enum Outcome: Sendable {
@@ -17,6 +20,11 @@ struct AchievementLevelService: Sendable {
 
     /// Every user's level in upstream order, optionally only those at `filter`.
     func levels(filter: Level?) async throws -> [UserLevel] {
+        let all = try await listRuns.value(for: "all") { [self] in try await allLevels() }
+        return all.filter { filter == nil || $0.level == filter }
+    }
+
+    private func allLevels() async throws -> [UserLevel] {
         let users = try await userList()
         let cached = await cache?.levels(of: users.map(\.id)) ?? [:]
         let outcomes = await withTaskGroup(of: (Int64, Outcome).self) { group in
@@ -41,12 +49,16 @@ struct AchievementLevelService: Sendable {
                 "The users API failed for \(failures.count) user(s).",
                 details: failures.sorted { $0.0 < $1.0 }.map(\.1))
         }
-        return users.compactMap { cached[$0.id] ?? computed[$0.id] }.filter { filter == nil || $0.level == filter }
+        return users.compactMap { cached[$0.id] ?? computed[$0.id] }
     }
 
     /// One user's level; 404 `USER_NOT_FOUND` when upstream does not know them.
     func level(userID: Int64) async throws -> UserLevel {
         if let cached = await cache?.levels(of: [userID])[userID] { return cached }
+        return try await userRuns.value(for: String(userID)) { [self] in try await computeLevel(userID: userID) }
+    }
+
+    private func computeLevel(userID: Int64) async throws -> UserLevel {
         let user: UpstreamUser
         do {
             user = try await api.user(userID)

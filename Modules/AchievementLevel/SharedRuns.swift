@@ -1,0 +1,19 @@
+import Synchronization
+
+/// Concurrent callers asking for the same key share one run of the work: when the cache
+/// expires under load, one upstream fan-out serves every request waiting for it instead of
+/// one fan-out each.
+final class SharedRuns<Value: Sendable>: Sendable {
+    private let running = Mutex<[String: Task<Value, any Error>]>([:])
+
+    func value(for key: String, _ work: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        let task = running.withLock { running in
+            if let task = running[key] { return task }
+            let task = Task { try await work() }
+            running[key] = task
+            return task
+        }
+        defer { running.withLock { if $0[key] == task { $0[key] = nil } } }
+        return try await task.value
+    }
+}
