@@ -64,4 +64,10 @@ else:
         rates.append(found.group(1) if found else "?")
     print("requests/s per minute: " + " ".join(rates))
     print("RSS MiB per minute:    " + " ".join(f"{v:.1f}" for v in rss))
+    try:
+        checkpoints = [open(f"{directory}/checkpoints-{m}.txt").read().split("|") for m in range(1, minutes + 1)]
+        print("PostgreSQL checkpoints so far / buffers written by them, per minute: "
+              + " ".join(f"{c[0]}/{c[1].strip()}" for c in checkpoints))
+    except FileNotFoundError:
+        pass
     print(f"RSS growth after warm-up: {growth:.1f}%; worst p99 drift (last/second minute): {max(drifts, default=0):.2f}")

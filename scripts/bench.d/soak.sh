@@ -19,6 +19,9 @@ scenario() {
         wrk -t 2 -c 16 -d 60s --latency -s "$dir/soak.lua" "$BASE/" >"$dir/wrk-$minute.txt"
         curl -s "$BASE/metrics" >"$dir/metrics-$minute.txt"
         awk '/VmRSS/ { print $2 }' "/proc/$server_pid/status" >"$dir/rss-$minute.txt"
+        # PostgreSQL's checkpoints, to tell their I/O apart from drift of our own.
+        psql "$DATABASE_URL" -Atc "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint, buffers_backend FROM pg_stat_bgwriter" \
+            >"$dir/checkpoints-$minute.txt"
         errors=$((errors + $(awk '/Non-2xx/ { n = $5 } /Socket errors/ { n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$dir/wrk-$minute.txt")))
     done
     python3 scripts/soak_report.py "$dir" "$minutes" | tee "$dir/report.txt" >&2
