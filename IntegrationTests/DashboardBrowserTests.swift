@@ -42,17 +42,10 @@ import UsersAPIStub
         let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let database = try await FreshDatabase.create()
         try await upstream.test(.live) { stubClient in
-            let key = "test:dashboard:\(UUID().uuidString)"
-            let reader = try await ConfigSources.reader(
-                flags: [:], configFile: nil,
-                environment: [
-                    "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": database,
-                    "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
-                    "FEATURES_USER_POINTS_REDIS_KEY": key + ":up", "FEATURES_PATH_STATS_REDIS_KEY": key + ":ps",
-                    "FEATURES_AREA_MODE_REDIS_PREFIX": key + ":am", "FEATURES_ACHIEVEMENT_LEVEL_REDIS_PREFIX": key + ":al",
-                    "FEATURES_PRODUCTS_ORDERS_REDIS_PREFIX": key + ":po",
-                ])
-            let server = try await Switchyard.build(settings: reader, knownFeatures: knownFeatures)
+            let server = try await TestEnvironment.server([
+                "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": database,
+                "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
+            ])
             try await server.application.test(.live) { client in
                 try await check(client, base: "http://127.0.0.1:\(client.port!)")
             }

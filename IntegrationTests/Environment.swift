@@ -1,5 +1,7 @@
 import Foundation
+import KnownFeatures
 import Postgres
+import SwitchyardHost
 import Testing
 
 /// The services the integration tests run against, from the same variables the server reads.
@@ -100,5 +102,25 @@ final class RedisProcess: @unchecked Sendable {
                 connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
+    }
+}
+
+extension TestEnvironment {
+    /// Every feature's Redis keys under one new prefix, so a test's server shares no Redis state.
+    static func isolatedRedisKeys() -> [String: String] {
+        let key = "test:\(UUID().uuidString)"
+        return [
+            "FEATURES_USER_POINTS_REDIS_KEY": key + ":up", "FEATURES_PATH_STATS_REDIS_KEY": key + ":ps",
+            "FEATURES_AREA_MODE_REDIS_PREFIX": key + ":am", "FEATURES_ACHIEVEMENT_LEVEL_REDIS_PREFIX": key + ":al",
+            "FEATURES_PRODUCTS_ORDERS_REDIS_PREFIX": key + ":po",
+        ]
+    }
+
+    /// A server with every feature this binary knows (`FEATURES` may narrow it), configured by
+    /// `environment` on top of isolated Redis keys.
+    static func server(_ environment: [String: String]) async throws -> Switchyard {
+        let reader = try await ConfigSources.reader(
+            flags: [:], configFile: nil, environment: isolatedRedisKeys().merging(environment) { _, new in new })
+        return try await Switchyard.build(settings: reader, knownFeatures: knownFeatures)
     }
 }

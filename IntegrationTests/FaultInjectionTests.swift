@@ -34,16 +34,11 @@ import Testing
     func withServer(
         redisURL: String, databaseURL: String, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let key = "test:fault:\(UUID().uuidString)"
-        let environment = [
+        let server = try await TestEnvironment.server([
             "REDIS_URL": redisURL, "DATABASE_URL": databaseURL, "REDIS_COMMAND_TIMEOUT": "1",
             "POSTGRES_ACQUIRE_TIMEOUT": "1", "FEATURES": "path-stats,area-mode,user-points,products-orders",
-            "FEATURES_USER_POINTS_SEED_USERS": "100", "FEATURES_USER_POINTS_REDIS_KEY": key + ":up",
-            "FEATURES_PATH_STATS_REDIS_KEY": key + ":ps", "FEATURES_AREA_MODE_REDIS_PREFIX": key + ":am",
-            "FEATURES_PRODUCTS_ORDERS_REDIS_PREFIX": key + ":po",
-        ]
-        let reader = try await ConfigSources.reader(flags: [:], configFile: nil, environment: environment)
-        let server = try await Switchyard.build(settings: reader, knownFeatures: knownFeatures)
+            "FEATURES_USER_POINTS_SEED_USERS": "100",
+        ])
         try await server.application.test(.router) { client in
             try await client.execute(
                 uri: "/products-orders/products", method: .post, headers: [.contentType: "application/json"],

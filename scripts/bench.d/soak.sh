@@ -2,7 +2,7 @@
 # soak: SOAK_MINUTES (10) of mixed traffic over every feature (scripts/bench.d/soak.lua, 16
 # connections), in one-minute wrk runs back to back. Per minute: wrk's non-2xx count (must be
 # 0), p99 per route from the server's own latency histograms (/metrics deltas), and the
-# server's RSS. Reports p99 drift (last minute against the first after warm-up) and RSS growth
+# server's RSS. Reports p99 drift (median of the last 3 minutes against minutes 2-4) and RSS growth
 # after the first minute's warm-up (target at most 10%).
 scenario() {
     local minutes="${SOAK_MINUTES:-10}" dir="$STATE_DIR/soak"
