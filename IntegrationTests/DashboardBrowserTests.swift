@@ -38,17 +38,8 @@ import UsersAPIStub
     }
 
     @Test func everyFeatureShowsItsNumbersInChromium() async throws {
-        let stub = UsersAPIStub(.init(users: 11))
-        let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        let database = try await FreshDatabase.create()
-        try await upstream.test(.live) { stubClient in
-            let server = try await TestEnvironment.server([
-                "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": database,
-                "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
-            ])
-            try await server.application.test(.live) { client in
-                try await check(client, base: "http://127.0.0.1:\(client.port!)")
-            }
+        try await TestEnvironment.withEveryFeature(mode: .live) { client in
+            try await check(client, base: "http://127.0.0.1:\(client.port!)")
         }
     }
 

@@ -1,8 +1,11 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import KnownFeatures
 import Postgres
 import SwitchyardHost
 import Testing
+import UsersAPIStub
 
 /// The services the integration tests run against, from the same variables the server reads.
 /// A missing variable fails the test: integration tests never skip silently.
@@ -122,5 +125,33 @@ extension TestEnvironment {
         let reader = try await ConfigSources.reader(
             flags: [:], configFile: nil, environment: isolatedRedisKeys().merging(environment) { _, new in new })
         return try await Switchyard.build(settings: reader, knownFeatures: knownFeatures)
+    }
+}
+
+extension TestEnvironment {
+    /// Every feature on a new database, achievement-level calling an in-process users-API stub
+    /// of 11 users; `environment` adds or overrides settings.
+    static func withEveryFeature(
+        _ environment: [String: String] = [:], mode: HummingbirdTesting.TestingSetup = .router,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let stub = UsersAPIStub(.init(users: 11))
+        let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let database = try await FreshDatabase.create()
+        try await upstream.test(.live) { stubClient in
+            let server = try await Self.server([
+                "REDIS_URL": try Self.redisURL, "DATABASE_URL": database,
+                "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
+            ].merging(environment) { _, new in new })
+            try await server.application.test(mode, body)
+        }
+    }
+
+    /// Creates a product through the API (201 expected).
+    static func createProduct(_ client: any TestClientProtocol, id: String, stock: Int) async throws {
+        try await client.execute(
+            uri: "/products-orders/products", method: .post, headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"id":"\#(id)","title":"t","passenger_capacity":1,"maximum_speed":1,"in_stock":\#(stock)}"#)
+        ) { #expect($0.status == .created) }
     }
 }

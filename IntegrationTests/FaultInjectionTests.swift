@@ -40,10 +40,7 @@ import Testing
             "FEATURES_USER_POINTS_SEED_USERS": "100",
         ])
         try await server.application.test(.router) { client in
-            try await client.execute(
-                uri: "/products-orders/products", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"id":"fault","title":"t","passenger_capacity":1,"maximum_speed":1,"in_stock":1000000}"#)
-            ) { #expect($0.status == .created) }
+            try await TestEnvironment.createProduct(client, id: "fault", stock: 1_000_000)
             try await body(client)
         }
     }

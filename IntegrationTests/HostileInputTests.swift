@@ -30,23 +30,11 @@ import UsersAPIStub
     ]
 
     func withServer(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let stub = UsersAPIStub(.init(users: 11))
-        let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        let database = try await FreshDatabase.create()
-        try await upstream.test(.live) { stubClient in
-            let server = try await TestEnvironment.server([
-                "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": database,
-                "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "ADMIN_TOKEN": "secret",
-                "FEATURES_USER_POINTS_SEED_USERS": "100", "FEATURES_USER_POINTS_REFRESH_INTERVAL": "86400",
-            ])
-            try await server.application.test(.router) { client in
-                // The product the PATCH and order routes aim at.
-                try await client.execute(
-                    uri: "/products-orders/products", method: .post, headers: [.contentType: "application/json"],
-                    body: ByteBuffer(string: #"{"id":"seeded","title":"t","passenger_capacity":1,"maximum_speed":1,"in_stock":5}"#)
-                ) { #expect($0.status == .created) }
-                try await body(client)
-            }
+        let settings = ["ADMIN_TOKEN": "secret", "FEATURES_USER_POINTS_REFRESH_INTERVAL": "86400"]
+        try await TestEnvironment.withEveryFeature(settings) { client in
+            // The product the PATCH and order routes aim at.
+            try await TestEnvironment.createProduct(client, id: "seeded", stock: 5)
+            try await body(client)
         }
     }
 
