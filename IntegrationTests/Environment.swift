@@ -49,7 +49,9 @@ final class RedisProcess: @unchecked Sendable {
     private var process: Process?
 
     init(arguments: [String] = []) {
-        port = Int.random(in: 20_000...40_000)
+        // Below the ephemeral range (32768+), so no outgoing connection can hold it; disjoint
+        // from PostgresProcess (25,000+) and the binary under SignalShutdownTests (30,000+).
+        port = Int.random(in: 20_000...24_999)
         self.arguments = arguments
     }
 

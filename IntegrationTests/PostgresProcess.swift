@@ -3,7 +3,8 @@ import Foundation
 /// A private PostgreSQL cluster for tests that crash and restart the server. initdb and
 /// postgres refuse to run as root, so as root they run as the `postgres` user.
 final class PostgresProcess: @unchecked Sendable {
-    let port = Int.random(in: 40_001...50_000)
+    // Below the ephemeral range (32768+): a port an outgoing connection holds cannot be bound.
+    let port = Int.random(in: 25_000...29_999)
     let directory: String
     private let bin: String
 
@@ -27,10 +28,17 @@ final class PostgresProcess: @unchecked Sendable {
             if getuid() == 0 { try run("/bin/chown", ["postgres:postgres", directory], asPostgres: false) }
             try run("\(bin)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8"])
         }
-        try run("\(bin)/pg_ctl", [
-            "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30",
-            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start",
-        ])
+        do {
+            try run("\(bin)/pg_ctl", [
+                "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-t", "30",
+                "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start",
+            ])
+        } catch var failure as ProcessFailure {
+            // Say why: the server's own last words.
+            let log = (try? String(contentsOfFile: "\(directory)/log", encoding: .utf8)) ?? ""
+            failure.log = String(log.suffix(600))
+            throw failure
+        }
     }
 
     /// `-m immediate`: every backend is killed without a clean shutdown, as in a crash.
@@ -68,7 +76,10 @@ final class PostgresProcess: @unchecked Sendable {
         guard status == 0 else { throw ProcessFailure(command: argv.joined(separator: " ")) }
     }
 
-    struct ProcessFailure: Error { let command: String }
+    struct ProcessFailure: Error {
+        let command: String
+        var log = ""
+    }
 
     /// Spawning and waiting block; a thread of its own keeps them off the cooperative pool,
     /// whose two threads here the other tests' timers need.

@@ -28,7 +28,7 @@ import UsersAPIStub
 
     func drain(usersAPI: String) async throws {
         let database = try await FreshDatabase.create()
-        let port = Int.random(in: 30_000...39_999)
+        let port = Int.random(in: 30_000...32_767)  // below the ephemeral range
         let users = 300_000
         let process = Process()
         process.executableURL = Self.binary
