@@ -53,8 +53,13 @@ import Testing
     @Test func failingMigrationLeavesNothingBehind() async throws {
         let broken = migrations + [Migration(version: 3, name: "broken", sql: "ALTER TABLE nope ADD COLUMN x int")]
         await #expect(throws: PostgresError.self) { try await Migrator(client: client).apply(feature: feature, broken) }
-        let recorded = try await client.query("SELECT count(*) FROM switchyard_migrations WHERE feature = $1", feature)
-        #expect(try recorded.first!.decode(Int.self, at: 0) == 0)
+        // The bookkeeping table itself may be missing: the failed transaction created it, unless
+        // another test's migrations ran on this database first.
+        let bookkept = try await client.query("SELECT to_regclass('switchyard_migrations') IS NOT NULL AS present")
+        if try bookkept.first!.decode(Bool.self, "present") {
+            let recorded = try await client.query("SELECT count(*) FROM switchyard_migrations WHERE feature = $1", feature)
+            #expect(try recorded.first!.decode(Int.self, at: 0) == 0)
+        }
         #expect(try await client.query("SELECT to_regclass($1) IS NULL AS gone", table).first!.decode(Bool.self, "gone"))
     }
 }
