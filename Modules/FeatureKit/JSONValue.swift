@@ -33,13 +33,6 @@ public enum JSONValue: Sendable, Equatable {
 
     public var intValue: Int64? { if case .int(let value) = self { value } else { nil } }
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
-    public var doubleValue: Double? {
-        switch self {
-        case .int(let value): Double(value)
-        case .number(let text): Double(text)
-        default: nil
-        }
-    }
     public var arrayValue: [JSONValue]? { if case .array(let values) = self { values } else { nil } }
 
     /// Parses a JSON document (strict, nesting capped); throws on anything else.

@@ -1,21 +1,10 @@
 import FeatureKit
 
 /// What an all-or-nothing stock reservation found.
-enum Reservation: Sendable, Equatable {
+enum Reservation: Sendable {
     case reserved
     case missing([String])
     case insufficient([(productID: String, requested: Int64, available: Int64)])
-
-    static func == (a: Reservation, b: Reservation) -> Bool {
-        switch (a, b) {
-        case (.reserved, .reserved): true
-        case (.missing(let x), .missing(let y)): x == y
-        case (.insufficient(let x), .insufficient(let y)):
-            x.map(\.productID) == y.map(\.productID) && x.map(\.requested) == y.map(\.requested)
-                && x.map(\.available) == y.map(\.available)
-        default: false
-        }
-    }
 }
 
 /// The catalogue in Redis: one hash per product, a sorted set of every id (all scores 0, so

@@ -50,19 +50,15 @@ public struct UserPointsFeature: Feature {
 
     /// The refresh state, as `/state` tells it.
     public func dashboard() async throws -> DashboardSection? {
-        let state = try await service.state()
-        func text(_ key: String) -> String {
-            switch state[key] {
-            case .int(let value): String(value)
-            case .string(let value): value
-            default: "–"
-            }
-        }
+        let state = try await store.state()
+        let next = service.nextSlot(after: service.clock.now()).at
         return DashboardSection(
             title: "Points refresh",
-            body: HTML.figure("min_number", text("min_number"), metric: "user-points.min_number")
-                + HTML.figure("Generation", text("generation"), metric: "user-points.generation")
-                + HTML.figure("Last refresh (ms)", text("last_refresh_ms"), metric: "user-points.last_refresh_ms")
-                + HTML.figure("Next refresh", text("next_refresh_at"), metric: "user-points.next_refresh_at"))
+            body: HTML.figure("min_number", String(state.minNumber), metric: "user-points.min_number")
+                + HTML.figure("Generation", String(state.generation), metric: "user-points.generation")
+                + HTML.figure(
+                    "Last refresh (ms)", state.lastRefreshMilliseconds.map(String.init) ?? "–",
+                    metric: "user-points.last_refresh_ms")
+                + HTML.figure("Next refresh", iso8601(next), metric: "user-points.next_refresh_at"))
     }
 }
