@@ -55,12 +55,24 @@ final class RedisProcess: @unchecked Sendable {
         self.arguments = arguments
     }
 
+    /// TLS only, on `port`, with the test CA's server certificate.
+    convenience init(tls certificates: TestCertificates, requireClientCertificate: Bool) {
+        self.init(arguments: [
+            "--tls-cert-file", certificates.serverCertificateFile, "--tls-key-file", certificates.serverKeyFile,
+            "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", requireClientCertificate ? "yes" : "no",
+        ])
+        tlsOnly = true
+    }
+
+    private var tlsOnly = false
+
     var url: String { "redis://127.0.0.1:\(port)/0" }
 
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        let ports = tlsOnly ? ["--port", "0", "--tls-port", "\(port)"] : ["--port", "\(port)"]
+        process.arguments = ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -105,7 +105,12 @@ import Testing
         #expect(full.password == "p@ss")
         #expect(full.database == 2)
         #expect(try RedisConfiguration(url: "redis://localhost").port == 6379)
-        #expect(throws: RedisError.self) { try RedisConfiguration(url: "rediss://localhost") }
+        #expect(try RedisConfiguration(url: "rediss://localhost").tls != nil)
+        #expect(try RedisConfiguration(url: "redis://localhost").tls == nil)
+        #expect(throws: RedisError.self) { try RedisConfiguration(url: "http://localhost") }
+        #expect(throws: RedisError.self) {
+            try RedisConfiguration(url: "rediss://localhost", tlsOptions: .init(caFile: "/nonexistent/ca.pem"))
+        }
         #expect(throws: RedisError.self) { try RedisConfiguration(url: "redis://localhost/x") }
     }
 }

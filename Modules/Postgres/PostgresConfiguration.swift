@@ -1,9 +1,14 @@
+internal import CLibPQ
 import Foundation
 
-/// Where and how to connect, from `postgres://user:pass@host:port/db?sslmode=...`.
+/// Where and how to connect: anything libpq accepts, a `postgres://` URI or `key=value` pairs
+/// (Unix sockets through `host=/run/postgresql`, several hosts, `sslmode`, `connect_timeout`, ...).
+/// libpq's own parser validates it, so what works with `psql` works here.
 public struct PostgresConfiguration: Sendable {
-    /// Handed to libpq as is, so every libpq URL parameter (sslmode, ...) works.
+    /// The connection string as given (it may hold a password: never log it).
     public var url: String
+    /// libpq's parameters from `url`, only those it sets.
+    let parameters: [String: String]
     public var maxConnections: Int
     /// Connections that carry single statements in pipeline mode, shared by all callers.
     public var pipelinedConnections: Int
@@ -11,6 +16,7 @@ public struct PostgresConfiguration: Sendable {
     public var minConnections: Int
     public var acquireTimeout: Duration
     public var statementTimeout: Duration
+    /// Used unless the connection string sets `connect_timeout` itself.
     public var connectTimeoutSeconds: Int
 
     public init(
@@ -18,14 +24,8 @@ public struct PostgresConfiguration: Sendable {
         acquireTimeout: Duration = .seconds(5),
         statementTimeout: Duration = .seconds(30), connectTimeoutSeconds: Int = 5
     ) throws {
-        guard let components = URLComponents(string: url),
-            let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
-        else {
-            throw PostgresError.invalidURL("expected postgres://user:password@host:port/database")
-        }
-        guard let host = components.host, !host.isEmpty else { throw PostgresError.invalidURL("no host") }
-        guard components.path.count > 1 else { throw PostgresError.invalidURL("no database name") }
         self.url = url
+        parameters = try Self.parse(url)
         self.maxConnections = max(1, maxConnections)
         self.minConnections = min(max(0, minConnections), self.maxConnections)
         self.pipelinedConnections = max(1, pipelinedConnections)
@@ -35,4 +35,65 @@ public struct PostgresConfiguration: Sendable {
     }
 
     var statementTimeoutMilliseconds: Int64 { statementTimeout / .milliseconds(1) > 0 ? Int64(statementTimeout / .milliseconds(1)) : 0 }
+
+    /// What `PQconnectdbParams` gets: the defaults below, then everything the connection string
+    /// sets (it wins), then `options` with the session settings every query relies on (ISO dates
+    /// in UTC, statement timeout) ahead of the string's own, so they cost no extra round trip.
+    var connectionParameters: [(keyword: String, value: String)] {
+        var merged = ["connect_timeout": "\(connectTimeoutSeconds)", "application_name": "switchyard"]
+        merged.merge(parameters) { _, given in given }
+        let session = [
+            "-c DateStyle=ISO", "-c TimeZone=UTC", "-c client_encoding=UTF8",
+            "-c statement_timeout=\(statementTimeoutMilliseconds)",
+        ]
+        merged["options"] = (session + [parameters["options"]].compactMap { $0 }).joined(separator: " ")
+        return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// libpq's `PQconninfoParse`; its complaint, with anything that may be a secret blanked out.
+    static func parse(_ connectionString: String) throws -> [String: String] {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(connectionString, &error) else {
+            let message = error.map { String(cString: $0) } ?? "out of memory"
+            PQfreemem(error)
+            throw PostgresError.invalidURL(
+                redacted(message.trimmingCharacters(in: .whitespacesAndNewlines), secrets: secretParts(of: connectionString)))
+        }
+        defer { PQconninfoFree(options) }
+        var parameters: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { parameters[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return parameters
+    }
+
+    /// The parts of a connection string that may hold a password: a URI's user info, and the
+    /// rest of a `key=value` string from `password=` on.
+    static func secretParts(of connectionString: String) -> [String] {
+        var parts: [String] = []
+        if let scheme = connectionString.range(of: "://") {
+            let rest = connectionString[scheme.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") { parts.append(String(authority[..<at])) }
+        }
+        if let password = connectionString.range(of: "password") {
+            parts.append(String(connectionString[password.upperBound...]))
+        }
+        return parts.filter { !$0.isEmpty }
+    }
+
+    /// Keeps a quoted fragment of libpq's message only when it reads as a parameter name (letters
+    /// and `_`) or is `=`, and overlaps no secret part; anything else libpq quoted may be a password.
+    static func redacted(_ message: String, secrets: [String]) -> String {
+        let pieces = message.split(separator: "\"", omittingEmptySubsequences: false)
+        return pieces.enumerated().map { index, piece in
+            // Odd pieces sit between quotes.
+            guard index % 2 == 1 else { return String(piece) }
+            let isName = piece == "=" || (!piece.isEmpty && piece.allSatisfy { ($0.isASCII && $0.isLetter) || $0 == "_" })
+            let overlaps = secrets.contains { $0.contains(piece) || piece.contains($0) }
+            return isName && !overlaps ? String(piece) : "(redacted)"
+        }.joined(separator: "\"")
+    }
 }

@@ -17,19 +17,13 @@ final class PostgresConnection: @unchecked Sendable {
         PQfinish(connection)
     }
 
-    /// Connects with the session settings every query relies on (ISO dates in UTC, statement
-    /// timeout) sent in the startup packet, so they cost no extra round trip.
+    /// Connects with the configuration's parameters (the connection string's own, the session
+    /// settings in `options`), as separate keywords so nothing is expanded twice.
     static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
-        let options = [
-            "-c DateStyle=ISO", "-c TimeZone=UTC", "-c client_encoding=UTF8",
-            "-c statement_timeout=\(configuration.statementTimeoutMilliseconds)",
-        ].joined(separator: " ")
-        let keywords = ["dbname", "connect_timeout", "options", "application_name"]
-        let values = [configuration.url, "\(configuration.connectTimeoutSeconds)", options, "switchyard"]
-        let handle = withCStrings(keywords) { keywordPointers in
-            withCStrings(values) { valuePointers in
-                // expand_dbname = 1: the URL in dbname supplies host, user, password, database.
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
+        let parameters = configuration.connectionParameters
+        let handle = withCStrings(parameters.map(\.keyword)) { keywordPointers in
+            withCStrings(parameters.map(\.value)) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 0)
             }
         }
         guard let handle else { throw PostgresError.unavailable("out of memory") }

@@ -7,7 +7,7 @@ import Synchronization
 /// all callers, commands from concurrent tasks pipelined on them, never blocking an event loop.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
-    private let connections: [RedisConnection]
+    let connections: [RedisConnection]
     private let nextConnection = Atomic<Int>(0)
     private let scripts = Mutex<[String: String]>([:])
 

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// One pipelined connection that heals itself: when it drops or cannot be opened, callers fail
@@ -79,12 +80,18 @@ final class RedisConnection: Sendable {
 
     private func connect(_ promise: EventLoopPromise<any Channel>) {
         let timeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout / .nanoseconds(1)))
+        let tls = configuration.tls
         let connected = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A TCP-level option: `.socketOption(.tcp_nodelay)` would be SO_DEBUG at SOL_SOCKET.
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(commandTimeout: timeout))
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverHostname))
+                    }
+                    try pipeline.addHandler(RedisChannelHandler(commandTimeout: timeout))
                 }
             }
             .connect(host: configuration.host, port: configuration.port)

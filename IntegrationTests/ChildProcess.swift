@@ -1,0 +1,32 @@
+import Foundation
+
+/// Short-lived helper programs (initdb, pg_ctl, openssl) run to completion.
+enum ChildProcess {
+    /// Runs `argv` with its output discarded; true when it exits 0. posix_spawn and waitpid:
+    /// Foundation's Process can miss the exit of a child whose own child (a postmaster) lives on,
+    /// and then waits forever.
+    static func run(_ argv: [String]) -> Bool {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid = pid_t()
+        guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else { return false }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return status == 0
+    }
+
+    /// Spawning and waiting block; a thread of its own keeps them off the cooperative pool,
+    /// whose two threads here the other tests' timers need.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            Thread {
+                continuation.resume(with: Result { try body() })
+            }.start()
+        }
+    }
+}
