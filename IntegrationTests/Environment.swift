@@ -80,15 +80,19 @@ final class RedisProcess: @unchecked Sendable {
         try await waitUntilAccepting()
     }
 
-    /// SIGKILL: the connection drops with no goodbye, as in a crash.
-    func kill() {
+    /// SIGKILL: the connection drops with no goodbye, as in a crash. The wait for the exit (the
+    /// port is free after it) blocks, so it runs off the cooperative pool.
+    func kill() async {
         guard let process else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
         self.process = nil
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        let exited = UnsafeSendable(process)
+        _ = try? await ChildProcess.offThePool { exited.value.waitUntilExit() }
     }
 
-    deinit { kill() }
+    deinit {
+        if let process { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
 
     /// Up to 20 s: the whole suite shares two cores, and a busy machine starts processes slowly.
     private func waitUntilAccepting() async throws {

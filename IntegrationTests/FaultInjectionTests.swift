@@ -114,13 +114,13 @@ import Testing
         try await redis.start()
         try await withServer(redisURL: redis.url, databaseURL: try await FreshDatabase.create()) { client in
             #expect(try await Self.recovery(client) < .seconds(5))
-            redis.kill()
+            await redis.kill()
             try await checkOutage(client, down: "redis", isDown: \.needsRedis)
             try await redis.start()
             #expect(try await Self.recovery(client) < .seconds(5))
             #expect(try await Self.readyProblem(client).0 == .ok)
         }
-        redis.kill()
+        await redis.kill()
     }
 
     @Test func postgresDiesAndComesBack() async throws {

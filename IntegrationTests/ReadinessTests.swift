@@ -45,7 +45,7 @@ struct TallyFeature: Feature {
                 #expect(String(buffer: response.body).contains(#""redis":"ok""#))
             }
 
-            redis.kill()
+            await redis.kill()
             try await client.execute(uri: "/tally/a", method: .post) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains(#""error":"DEPENDENCY_UNAVAILABLE""#))
@@ -67,7 +67,7 @@ struct TallyFeature: Feature {
             }
             #expect(status == .ok)
         }
-        redis.kill()
+        await redis.kill()
     }
 
     @Test func readyIgnoresRedisWhenNoEnabledFeatureUsesIt() async throws {

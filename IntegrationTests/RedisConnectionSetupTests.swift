@@ -24,7 +24,6 @@ import Testing
         let password = "p@ss:w/rd#?%&"
         let server = RedisProcess(arguments: ["--requirepass", password])
         try await server.start()
-        defer { server.kill() }
         let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let client = RedisClient(configuration: try RedisConfiguration(url: "redis://:\(encoded)@127.0.0.1:\(server.port)/2"))
         #expect(try await client.send("PING") == .status("PONG"))
@@ -36,7 +35,6 @@ import Testing
         defer { certificates.remove() }
         let server = RedisProcess(tls: certificates, requireClientCertificate: false)
         try await server.start()
-        defer { server.kill() }
 
         let client = RedisClient(
             configuration: try RedisConfiguration(
@@ -63,7 +61,6 @@ import Testing
         }
         let server = RedisProcess(tls: certificates, requireClientCertificate: false)
         try await server.start()
-        defer { server.kill() }
         // Another CA; the right CA but a name the certificate does not carry; an address it does not carry.
         let refused = [
             RedisTLSOptions(caFile: other.caFile), RedisTLSOptions(caFile: certificates.caFile, serverName: "elsewhere.test"),
@@ -86,7 +83,6 @@ import Testing
         defer { certificates.remove() }
         let server = RedisProcess(tls: certificates, requireClientCertificate: true)
         try await server.start()
-        defer { server.kill() }
         let url = "rediss://localhost:\(server.port)/0"
 
         let withCertificate = RedisClient(

@@ -30,7 +30,7 @@ import Testing
                 }
             }
             try await Task.sleep(for: .milliseconds(200))
-            server.kill()
+            await server.kill()
             return try await group.reduce(into: (ok: 0, unavailable: 0)) { $0.ok += $1.ok; $0.unavailable += $1.unavailable }
         }
         #expect(outcomes.ok > 0)
@@ -69,7 +69,7 @@ import Testing
         #expect(try await right.send("CLIENT", "INFO").string?.contains("db=3") == true)
         await right.close()
         await wrong.close()
-        server.kill()
+        await server.kill()
     }
 
     @Test func commandTimeoutFailsTheCommandAndTheClientCarriesOn() async throws {
@@ -87,7 +87,7 @@ import Testing
         }
         #expect(answered)
         await client.close()
-        server.kill()
+        await server.kill()
     }
 
     @Test func refusedConnectionIsUnavailableNotACrash() async throws {

@@ -34,3 +34,30 @@ wait_for_port() {
     log "$what did not open port $port"
     return 1
 }
+
+# The product never needs root, so it never gets it: run as root, the scripts start the server,
+# the users-API stub and the test bundle as this unprivileged system user (made on first use),
+# through the command prefix AS_SERVICE_USER (empty when not root). setpriv execs, so the $! of
+# a backgrounded command is the server's own pid. The environment passes through.
+SERVICE_USER="${SWITCHYARD_USER:-switchyard}"
+AS_SERVICE_USER=()
+if [ "$(id -u)" -eq 0 ]; then
+    id -u "$SERVICE_USER" >/dev/null 2>&1 ||
+        useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SERVICE_USER"
+    AS_SERVICE_USER=(setpriv --reuid="$SERVICE_USER" --regid="$SERVICE_USER" --clear-groups --)
+fi
+
+# Makes PATH (a file in the checkout) readable by SERVICE_USER: a checkout under a folder other
+# users cannot enter (such as /root) gets an ACL entry for that user on each such folder.
+ensure_reachable_by_service_user() {
+    local path=$1 dir
+    [ "$(id -u)" -eq 0 ] || return 0
+    "${AS_SERVICE_USER[@]}" test -r "$path" && return 0
+    command -v setfacl >/dev/null 2>&1 || ensure_packages acl
+    dir=$(dirname "$path")
+    while [ "$dir" != / ]; do
+        "${AS_SERVICE_USER[@]}" test -x "$dir" || setfacl -m "u:$SERVICE_USER:rx" "$dir"
+        dir=$(dirname "$dir")
+    done
+    "${AS_SERVICE_USER[@]}" test -r "$path" || { log "$SERVICE_USER cannot read $path"; exit 1; }
+}

@@ -15,7 +15,7 @@ import FoundationNetworking
     @Test func inFlightRequestFinishesAndTheGroupReturns() async throws {
         let (ports, portStream) = AsyncStream.makeStream(of: Int.self)
         let settings = try await ConfigSources.reader(
-            flags: ["http.port": "0"], configFile: nil, environment: ["HTTP_SHUTDOWN_TIMEOUT": "5"])
+            flags: ["http.port": "0"], configFile: nil, environment: ["HTTP_SHUTDOWN_TIMEOUT": "60"])
         let server = try await Switchyard.build(
             settings: settings, knownFeatures: [EchoFeature.self],
             onServerRunning: { channel in portStream.yield(channel.localAddress?.port ?? 0) })
@@ -35,7 +35,9 @@ import FoundationNetworking
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
             #expect(String(decoding: data, as: UTF8.self) == #"{"slow":true}"#)
             try await tasks.next()
-            #expect(ContinuousClock.now - started < .seconds(4))
+            // The group returns once the request is done, not when the 60 s drain bound runs out
+            // (the margin is wide: the whole suite shares two cores).
+            #expect(ContinuousClock.now - started < .seconds(30))
 
             // The listener is closed: a new connection is refused.
             await #expect(throws: (any Error).self) {

@@ -8,7 +8,7 @@ stub_requests() {
 
 scenario() {
     local stub_port=$((PORT + 2)) port=$((PORT + 3))
-    "$binary" users-api-stub --port "$stub_port" --users 1000 --seed 1 --latency-ms 20 >"$STATE_DIR/bench-stub.log" 2>&1 &
+    "${AS_SERVICE_USER[@]}" "$binary" users-api-stub --port "$stub_port" --users 1000 --seed 1 --latency-ms 20 >"$STATE_DIR/bench-stub.log" 2>&1 &
     local stub=$!
     wait_for_port "$stub_port" users-api-stub
     local cap
@@ -16,7 +16,7 @@ scenario() {
         local prefix="bench-achievement-level-$$-$cap" base="http://127.0.0.1:$port/achievement-level"
         FEATURES=achievement-level USERS_API_URL="http://127.0.0.1:$stub_port/" LOG_LEVEL=warning \
             FEATURES_ACHIEVEMENT_LEVEL_REDIS_PREFIX="$prefix" FEATURES_ACHIEVEMENT_LEVEL_MAX_CONCURRENCY="$cap" \
-            "$binary" serve --port "$port" >"$STATE_DIR/bench-achievement-level.log" 2>&1 &
+            "${AS_SERVICE_USER[@]}" "$binary" serve --port "$port" >"$STATE_DIR/bench-achievement-level.log" 2>&1 &
         local server=$!
         wait_for_port "$port" "achievement-level server" 300
         local colds=() requests=0 seconds=0 answer before

@@ -3,6 +3,6 @@
 scenario() {
     local rate health
     health=$(wrk_rps "$BASE/health")
-    rate=$("$BENCH_BIN/switchyard-bench" http-get --url "$BASE/health" --tasks "$CONNECTIONS" --seconds "${DURATION%s}")
+    rate=$("${AS_SERVICE_USER[@]}" "$BENCH_BIN/switchyard-bench" http-get --url "$BASE/health" --tasks "$CONNECTIONS" --seconds "${DURATION%s}")
     record http-client-get "$rate" health "$health"
 }

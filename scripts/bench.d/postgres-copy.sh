@@ -2,6 +2,6 @@
 # (1,000,000 rows in 3 s), so a ratio of 1.00 or more meets it.
 scenario() {
     local rate
-    rate=$("$BENCH_BIN/switchyard-bench" postgres-copy --url "$DATABASE_URL" --rows 1000000)
+    rate=$("${AS_SERVICE_USER[@]}" "$BENCH_BIN/switchyard-bench" postgres-copy --url "$DATABASE_URL" --rows 1000000)
     record postgres-copy-1M "$rate" target-1M-in-3s 333333.33
 }

@@ -7,7 +7,7 @@ scenario() {
     local baseline client
     baseline=$(pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$seconds" -f "$script" "$DATABASE_URL" 2>/dev/null |
         sed -n 's/^tps = \([0-9.]*\).*/\1/p' | tail -n 1)
-    client=$("$BENCH_BIN/switchyard-bench" postgres-select --url "$DATABASE_URL" \
+    client=$("${AS_SERVICE_USER[@]}" "$BENCH_BIN/switchyard-bench" postgres-select --url "$DATABASE_URL" \
         --connections "${BENCH_PG_POOL:-10}" --tasks "$CONNECTIONS" --seconds "$seconds")
     record postgres-select "$client" pgbench "${baseline:-0}"
 }

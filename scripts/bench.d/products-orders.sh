@@ -52,7 +52,7 @@ scenario() {
         port=$((PORT + 4)) prefix="bench-po-$size-$$"
         seed_products "$prefix" "$size"
         FEATURES=products-orders FEATURES_PRODUCTS_ORDERS_REDIS_PREFIX="$prefix" LOG_LEVEL=warning \
-            "$binary" serve --port "$port" >"$STATE_DIR/bench-products-orders.log" 2>&1 &
+            "${AS_SERVICE_USER[@]}" "$binary" serve --port "$port" >"$STATE_DIR/bench-products-orders.log" 2>&1 &
         local server=$!
         wait_for_port "$port" "products-orders server" 300
         id=$(curl -s -H 'Content-Type: application/json' -d '{"order_details":[{"product_id":"seed0000001","price":"5","quantity":1},{"product_id":"seed0000002","price":"7.5","quantity":2}]}' \

@@ -9,6 +9,6 @@ scenario() {
         zincrby bench:baseline 1 member | tr '\r' '\n' |
         sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -n 1)
     baseline=${baseline:-0}
-    client=$("$BENCH_BIN/switchyard-bench" redis-zincrby --url "$REDIS_URL" --tasks "$CONNECTIONS" --seconds "$seconds")
+    client=$("${AS_SERVICE_USER[@]}" "$BENCH_BIN/switchyard-bench" redis-zincrby --url "$REDIS_URL" --tasks "$CONNECTIONS" --seconds "$seconds")
     record redis-zincrby "$client" redis-benchmark "$baseline"
 }

@@ -38,7 +38,7 @@ scenario() {
     local db=switchyard_bench_10m port=$((PORT + 1))
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
     DATABASE_URL="${DATABASE_URL%/*}/$db" FEATURES=user-points FEATURES_USER_POINTS_SEED_USERS=10000000 \
-        LOG_LEVEL=warning "$binary" serve --port "$port" >"$STATE_DIR/bench-10m.log" 2>&1 &
+        LOG_LEVEL=warning "${AS_SERVICE_USER[@]}" "$binary" serve --port "$port" >"$STATE_DIR/bench-10m.log" 2>&1 &
     local big=$!
     wait_for_port "$port" "10M-user server" 6000
     durations=$(for _ in 1 2 3; do refresh_ms "http://127.0.0.1:$port/user-points"; done | median)
