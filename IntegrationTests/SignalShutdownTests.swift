@@ -10,12 +10,6 @@ import UsersAPIStub
 /// are refused, the process exits 0 within the drain bound, and the user-points refresh that
 /// may have been running leaves one whole generation behind.
 @Suite struct SignalShutdownTests {
-    /// The `switchyard` built beside this test bundle (`swift build --build-tests` builds both).
-    static var binary: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/switchyard")
-    }
-
     @Test func sigtermDrainsAndExitsZero() async throws {
         // A slow upstream makes a long request: the achievement-level list takes three
         // 700 ms upstream rounds (the list, user 2's library, their first game).
@@ -28,32 +22,17 @@ import UsersAPIStub
 
     func drain(usersAPI: String) async throws {
         let database = try await FreshDatabase.create()
-        let port = Int.random(in: 30_000...32_767)  // below the ephemeral range
         let users = 300_000
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", String(port)]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "DATABASE_URL": database, "REDIS_URL": try TestEnvironment.redisURL, "LOG_LEVEL": "warning",
-            "FEATURES": "user-points,achievement-level", "HTTP_SHUTDOWN_TIMEOUT": "5", "USERS_API_URL": usersAPI,
-            "FEATURES_ACHIEVEMENT_LEVEL_CACHE_TTL": "0",
-            "FEATURES_USER_POINTS_SEED_USERS": String(users), "FEATURES_USER_POINTS_REFRESH_INTERVAL": "1",
-            "FEATURES_USER_POINTS_REDIS_KEY": "test:sigterm:\(port)",
-        ]) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
-        try process.run()
-
         let client = HTTPClient()
-        let base = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<300 where !up {
-            up = (try? await client.get(base + "/health").status) == 200
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        try #require(up)
+        let server = try await ServerBinary(
+            environment: [
+                "DATABASE_URL": database, "REDIS_URL": try TestEnvironment.redisURL, "LOG_LEVEL": "warning",
+                "FEATURES": "user-points,achievement-level", "HTTP_SHUTDOWN_TIMEOUT": "5", "USERS_API_URL": usersAPI,
+                "FEATURES_ACHIEVEMENT_LEVEL_CACHE_TTL": "0",
+                "FEATURES_USER_POINTS_SEED_USERS": String(users), "FEATURES_USER_POINTS_REFRESH_INTERVAL": "1",
+                "FEATURES_USER_POINTS_REDIS_KEY": "test:sigterm:\(UUID().uuidString)",
+            ], client: client)
+        let base = server.base
 
         // The long request, and refreshes back to back.
         let long = Task { (try await client.get(base + "/achievement-level/users", timeout: .seconds(30)), ContinuousClock.now) }
@@ -62,7 +41,7 @@ import UsersAPIStub
         }
         try await Task.sleep(for: .milliseconds(300))
         let signalled = ContinuousClock.now
-        kill(process.processIdentifier, SIGTERM)
+        let exit = Task { await server.terminate() }
 
         let (response, finished) = try await long.value
         #expect(finished > signalled)  // It really was in flight when the signal came.
@@ -70,11 +49,7 @@ import UsersAPIStub
         let levels = try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
         #expect(levels?.compactMap { $0["overallAchievementLevel"] as? String } == ["None", "Bronze"])
 
-        var status: Int32?
-        for await code in exited.stream {
-            status = code
-            break
-        }
+        let status = await exit.value
         refresher.cancel()
         #expect(status == 0)
         #expect(ContinuousClock.now - signalled < .seconds(7))
