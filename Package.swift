@@ -121,6 +121,15 @@ let package = Package(
             ],
             path: "App/Bench"),
 
+        // Shared by the unit test targets: route tests over in-memory stores.
+        .target(
+            name: "FeatureTesting",
+            dependencies: ["FeatureKit", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/FeatureTesting"),
+        .testTarget(
+            name: "UserPointsTests",
+            dependencies: ["UserPoints", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/UserPointsTests"),
         .testTarget(
             name: "FeatureKitTests",
             dependencies: ["FeatureKit", .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -8,29 +8,29 @@ import ServiceLifecycle
 public struct UserPointsFeature: Feature {
     public static let id = "user-points"
     let service: UserPointsService
-    let store: PostgresUserPointsStore
+    let store: LiveUserPointsStore
     let seedUsers: Int
     let adminToken: String?
     let logger: Logger
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
-        store = PostgresUserPointsStore(postgres: dependencies.infrastructure.postgres())
+        let timestampKey = settings.string("redis-key") ?? "user-points:last-query"
+        store = LiveUserPointsStore(
+            postgres: dependencies.infrastructure.postgres(), redis: dependencies.infrastructure.redis(),
+            timestampKey: timestampKey, generationKey: timestampKey + ":generation")
         seedUsers = try settings.int("seed-users", default: 1_000_000, in: 1...100_000_000)
         adminToken = dependencies.adminToken
         logger = dependencies.logger
         service = UserPointsService(
-            store: store, redis: dependencies.infrastructure.redis(),
-            timestampKey: settings.string("redis-key") ?? "user-points:last-query",
-            generationKey: (settings.string("redis-key") ?? "user-points:last-query") + ":generation",
-            clock: dependencies.clock, random: dependencies.random,
+            store: store, clock: dependencies.clock, random: dependencies.random,
             interval: try settings.int("refresh-interval", default: 60, in: 1...86_400),
             queries: Counter(label: "user_points_queries_total", factory: dependencies.metrics),
             refreshDuration: Metrics.Timer(label: "user_points_refresh_duration_seconds", factory: dependencies.metrics),
             skippedRefreshes: Counter(label: "user_points_refresh_skipped_total", factory: dependencies.metrics))
     }
 
-    public var migrations: [Migration] { PostgresUserPointsStore.migrations }
+    public var migrations: [Migration] { LiveUserPointsStore.migrations }
 
     public func prepare() async throws {
         try await store.seed(users: seedUsers)
@@ -39,11 +39,7 @@ public struct UserPointsFeature: Feature {
     public var backgroundServices: [any Service] { [RefreshJob(service: service, logger: logger)] }
 
     public func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        let service = self.service
-        routes.get("/") { _, _ in Response.json(try await service.query()) }
-        routes.get("/state") { _, _ in Response.json(try await service.state()) }
-        routes.group("/refresh").add(middleware: AdminAuthMiddleware(token: adminToken))
-            .post { _, _ in Response.json(try await service.refreshNow()) }
+        UserPointsRoutes(service: service, adminToken: adminToken).addRoutes(to: routes)
     }
 
     public var openAPI: OpenAPIFragment { UserPointsOpenAPI.fragment }

@@ -1,30 +1,6 @@
 import FeatureKit
 import Foundation
 
-/// What the operators' `/state` shows.
-struct PointsState: Sendable, Equatable {
-    let generation: Int
-    let minNumber: Int
-    let refreshedAt: Date?
-    let users: Int
-    let lastRefreshMilliseconds: Int?
-}
-
-/// Up to two qualifying users, read together with the state they belong to.
-struct PointsQuery: Sendable {
-    let generation: Int
-    let minNumber: Int
-    let users: [(id: Int, points: Int)]
-}
-
-enum RefreshOutcome: Sendable, Equatable {
-    case refreshed(PointsState)
-    /// Another refresh holds the lock (this process's or another replica's).
-    case alreadyRunning
-    /// Another replica already refreshed in this interval.
-    case alreadyDone
-}
-
 protocol UserPointsStore: Sendable {
     /// Creates the users and generation 0 (every user at 0 points) on an empty database.
     func seed(users: Int) async throws
@@ -33,16 +9,55 @@ protocol UserPointsStore: Sendable {
     /// Re-rolls every user's points and `min_number` together. With `slot`, only if no refresh
     /// has recorded that interval slot yet (the scheduled tick); without, unconditionally.
     func refresh(minNumber: Int, slot: Int64?) async throws -> RefreshOutcome
+    /// Hands the previous query's time over atomically, across replicas: swaps in `now` (made
+    /// strictly later than the previous one, so no two queries share a predecessor) and returns
+    /// the previous one, with the newest published generation.
+    func handOver(nowMicroseconds: Int64) async throws -> Handover
+    /// Publishes a generation unless a newer one already is.
+    func publish(generation: Int) async throws
 }
 
-/// PostgreSQL with one narrow table per generation. A refresh fills a new table with
+/// The points in PostgreSQL, the query handover and the published generation in Redis.
+///
+/// PostgreSQL has one narrow table per generation. A refresh fills a new table with
 /// `CREATE UNLOGGED TABLE ... AS SELECT` (no dead rows, no index to maintain, no WAL), then in
 /// the same transaction points the `user_points_current` view at it and records the new
 /// `min_number`. Readers read the state row and the view in one statement, so they see one
 /// generation, and they only wait for the view swap at commit, not for the fill. Tables older
 /// than the current one are dropped afterwards, so nothing bloats.
-struct PostgresUserPointsStore: UserPointsStore {
+struct LiveUserPointsStore: UserPointsStore {
     let postgres: PostgresClient
+    let redis: RedisClient
+    /// Redis key of the last query time, in microseconds.
+    let timestampKey: String
+    /// Redis key of the newest committed generation, published after every refresh.
+    let generationKey: String
+
+    static let handoverScript = """
+        local previous = redis.call('GET', KEYS[1])
+        local now = tonumber(ARGV[1])
+        if previous and tonumber(previous) >= now then now = tonumber(previous) + 1 end
+        redis.call('SET', KEYS[1], string.format('%d', now))
+        return {previous or false, redis.call('GET', KEYS[2]) or false}
+        """
+
+    static let publishScript = """
+        local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+        if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+        return 0
+        """
+
+    func handOver(nowMicroseconds: Int64) async throws -> Handover {
+        let reply = try await redis.evalScript(
+            Self.handoverScript, keys: [timestampKey, generationKey], arguments: [nowMicroseconds])
+        let parts = reply.array ?? []
+        return Handover(
+            previousMicroseconds: parts.first?.int, publishedGeneration: parts.count > 1 ? parts[1].int.map(Int.init) : nil)
+    }
+
+    func publish(generation: Int) async throws {
+        try await redis.evalScript(Self.publishScript, keys: [generationKey], arguments: [generation])
+    }
 
     /// Serializes refreshes and seeding across replicas.
     static let lockKey = "switchyard-user-points"

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What the operators' `/state` shows.
+struct PointsState: Sendable, Equatable {
+    let generation: Int
+    let minNumber: Int
+    let refreshedAt: Date?
+    let users: Int
+    let lastRefreshMilliseconds: Int?
+}
+
+/// Up to two qualifying users, read together with the state they belong to.
+struct PointsQuery: Sendable {
+    let generation: Int
+    let minNumber: Int
+    let users: [(id: Int, points: Int)]
+}
+
+enum RefreshOutcome: Sendable, Equatable {
+    case refreshed(PointsState)
+    /// Another refresh holds the lock (this process's or another replica's).
+    case alreadyRunning
+    /// Another replica already refreshed in this interval.
+    case alreadyDone
+}
+
+/// What a query's handover returns: the previous query's time and the newest published generation.
+struct Handover: Sendable, Equatable {
+    let previousMicroseconds: Int64?
+    let publishedGeneration: Int?
+}
+
+/// `GET /`: up to two users above the bar, and the time of the query before this one.
+struct PointsAnswer: Sendable {
+    let users: [(id: Int, points: Int)]
+    let previousQueryMicroseconds: Int64?
+}
+
+/// `GET /state` and `POST /refresh`: the refresh state and when the next scheduled refresh falls.
+struct RefreshStatus: Sendable, Equatable {
+    let state: PointsState
+    let nextRefreshAt: Date
+}

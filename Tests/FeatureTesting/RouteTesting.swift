@@ -1,0 +1,39 @@
+import FeatureKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+
+/// Route tests without a database: a feature's routes under `prefix` on a router with the
+/// host's error envelope, for `app.test(.router)` over in-memory stores.
+public func routeTestApplication(
+    prefix: String, _ addRoutes: (RouterGroup<AppRequestContext>) -> Void
+) -> some ApplicationProtocol {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorEnvelopeMiddleware())
+    addRoutes(router.group(RouterPath(prefix)))
+    return Application(router: router)
+}
+
+extension TestResponse {
+    public var json: JSONValue? { try? JSONValue(parsing: Array(body.readableBytesView)) }
+    public var text: String { String(buffer: body) }
+}
+
+public let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+
+/// A clock the test moves by hand.
+public final class ManualClock: Sendable {
+    private let current: Mutex<Date>
+
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+        current = Mutex(start)
+    }
+
+    public func advance(by seconds: TimeInterval) {
+        current.withLock { $0 += seconds }
+    }
+
+    public var wallClock: WallClock { WallClock { self.current.withLock { $0 } } }
+}

@@ -1,0 +1,81 @@
+import FeatureKit
+import Foundation
+import Synchronization
+
+@testable import UserPoints
+
+/// The store's contract in memory: users with points, one state row, the handover and the
+/// published generation. `lockHeldElsewhere` plays another replica's refresh.
+final class InMemoryUserPointsStore: UserPointsStore {
+    struct Contents {
+        var points: [Int] = []  // index + 1 is the user id
+        var state: PointsState?
+        var slot: Int64?
+        var lastQueryMicroseconds: Int64?
+        var published: Int?
+        var lockHeldElsewhere = false
+        var pointReads = 0
+    }
+
+    let contents = Mutex(Contents())
+    private let random: RandomSource
+
+    init(random: RandomSource = .seeded(7)) {
+        self.random = random
+    }
+
+    func seed(users: Int) async throws {
+        contents.withLock { contents in
+            guard contents.state == nil else { return }
+            contents.points = Array(repeating: 0, count: users)
+            contents.state = PointsState(generation: 0, minNumber: 0, refreshedAt: nil, users: users, lastRefreshMilliseconds: nil)
+        }
+    }
+
+    func query() async throws -> PointsQuery {
+        try contents.withLock { contents in
+            guard let state = contents.state else { throw Self.notSeeded }
+            contents.pointReads += 1
+            let above = contents.points.enumerated().lazy.filter { $0.element > state.minNumber }.prefix(2)
+            return PointsQuery(
+                generation: state.generation, minNumber: state.minNumber,
+                users: state.minNumber < 100 ? above.map { ($0.offset + 1, $0.element) } : [])
+        }
+    }
+
+    func state() async throws -> PointsState {
+        try contents.withLock { contents in
+            guard let state = contents.state else { throw Self.notSeeded }
+            return state
+        }
+    }
+
+    func refresh(minNumber: Int, slot: Int64?) async throws -> RefreshOutcome {
+        try contents.withLock { contents in
+            if contents.lockHeldElsewhere { return .alreadyRunning }
+            guard let state = contents.state else { throw Self.notSeeded }
+            if let slot, contents.slot == slot { return .alreadyDone }
+            contents.points = contents.points.map { _ in random.int(in: 0...100) }
+            contents.slot = slot ?? contents.slot
+            let next = PointsState(
+                generation: state.generation + 1, minNumber: minNumber, refreshedAt: Date(), users: state.users,
+                lastRefreshMilliseconds: 1)
+            contents.state = next
+            return .refreshed(next)
+        }
+    }
+
+    func handOver(nowMicroseconds: Int64) async throws -> Handover {
+        contents.withLock { contents in
+            let previous = contents.lastQueryMicroseconds
+            contents.lastQueryMicroseconds = max(nowMicroseconds, (previous ?? .min) + 1)
+            return Handover(previousMicroseconds: previous, publishedGeneration: contents.published)
+        }
+    }
+
+    func publish(generation: Int) async throws {
+        contents.withLock { $0.published = max($0.published ?? -1, generation) }
+    }
+
+    static let notSeeded = APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.")
+}

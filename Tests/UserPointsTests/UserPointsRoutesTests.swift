@@ -1,0 +1,131 @@
+import FeatureKit
+import FeatureTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Metrics
+import Testing
+
+@testable import UserPoints
+
+/// Every user-points route through the router, over the in-memory store.
+@Suite struct UserPointsRoutesTests {
+    let store = InMemoryUserPointsStore()
+    let clock = ManualClock()
+
+    func service(interval: Int = 60) -> UserPointsService {
+        UserPointsService(
+            store: store, clock: clock.wallClock, random: .seeded(1), interval: interval,
+            queries: Counter(label: "q"), refreshDuration: Metrics.Timer(label: "d"), skippedRefreshes: Counter(label: "s"))
+    }
+
+    func app(adminToken: String? = nil) -> some ApplicationProtocol {
+        let routes = UserPointsRoutes(service: service(), adminToken: adminToken)
+        return routeTestApplication(prefix: "/user-points") { routes.addRoutes(to: $0) }
+    }
+
+    @Test func queryHandsOverThePreviousQueryTime() async throws {
+        try await store.seed(users: 10)
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/user-points/", method: .get) { response in
+                #expect(response.status == .ok)
+                // Generation 0: every user at 0 points, min_number 0, nobody above the bar.
+                #expect(response.json == ["users": [], "timestamp": .null])
+            }
+            clock.advance(by: 1.5)
+            try await client.execute(uri: "/user-points/", method: .get) { response in
+                #expect(response.json?["timestamp"] == .string(iso8601(Date(timeIntervalSince1970: 1_800_000_000))))
+            }
+            // Two queries in the same microsecond still get distinct predecessors.
+            try await client.execute(uri: "/user-points/", method: .get) { _ in }
+            try await client.execute(uri: "/user-points/", method: .get) { response in
+                #expect(response.json?["timestamp"] == .string("2027-01-15T08:00:01.500001Z"))
+            }
+        }
+    }
+
+    @Test func queryAnswersUpToTwoUsersAboveTheBar() async throws {
+        try await store.seed(users: 50)
+        let service = self.service()
+        _ = try await service.refreshNow()
+        let answer = try await service.query()
+        let minNumber = try await store.state().minNumber
+        #expect(answer.users.count == 2)
+        #expect(answer.users.allSatisfy { $0.points > minNumber })
+        #expect(answer.users.map(\.id) == answer.users.map(\.id).sorted())
+    }
+
+    @Test func oneGenerationIsReadOnceThenServedFromMemory() async throws {
+        try await store.seed(users: 10)
+        let service = self.service()
+        for _ in 0..<5 { _ = try await service.query() }
+        #expect(store.contents.withLock { $0.pointReads } == 1)
+        _ = try await service.refreshNow()
+        for _ in 0..<5 { _ = try await service.query() }
+        #expect(store.contents.withLock { $0.pointReads } == 2)
+    }
+
+    @Test func stateAndRefresh() async throws {
+        try await store.seed(users: 10)
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/user-points/state", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json?["generation"] == 0)
+                #expect(response.json?["users"] == 10)
+                #expect(response.json?["refreshed_at"] == .null)
+                #expect(response.json?["next_refresh_at"] == "2027-01-15T08:01:00.000000Z")
+            }
+            try await client.execute(uri: "/user-points/refresh", method: .post) { response in
+                #expect(response.status == .ok)
+                #expect(response.json?["generation"] == 1)
+            }
+        }
+    }
+
+    @Test func refreshNeedsTheAdminTokenWhenOneIsSet() async throws {
+        try await store.seed(users: 10)
+        try await app(adminToken: "t0ken").test(.router) { client in
+            try await client.execute(uri: "/user-points/refresh", method: .post) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.json?["error"] == "UNAUTHORIZED")
+            }
+            try await client.execute(uri: "/user-points/refresh", method: .post, headers: [.authorization: "Bearer t0ken"]) {
+                #expect($0.status == .ok)
+            }
+        }
+        #expect(try await store.state().generation == 1)
+    }
+
+    @Test func refreshWhileAnotherRunsIs409() async throws {
+        try await store.seed(users: 10)
+        store.contents.withLock { $0.lockHeldElsewhere = true }
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/user-points/refresh", method: .post) { response in
+                #expect(response.status == .conflict)
+                #expect(response.json?["error"] == "REFRESH_RUNNING")
+            }
+        }
+    }
+
+    @Test func notSeededIs503() async throws {
+        try await app().test(.router) { client in
+            for uri in ["/user-points/", "/user-points/state"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(response.json?["error"] == "NOT_SEEDED")
+                }
+            }
+        }
+    }
+
+    @Test func scheduledRefreshRunsOncePerSlot() async throws {
+        try await store.seed(users: 10)
+        let service = self.service(interval: 10)
+        let slot = service.nextSlot(after: clock.wallClock.now()).slot
+        try await service.scheduledRefresh(slot: slot)
+        try await service.scheduledRefresh(slot: slot)
+        #expect(try await store.state().generation == 1)
+        try await service.scheduledRefresh(slot: slot + 1)
+        #expect(try await store.state().generation == 2)
+    }
+}
