@@ -144,7 +144,10 @@ let package = Package(
         .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
         .testTarget(name: "AreaModeTests", dependencies: ["AreaMode"], path: "Tests/AreaModeTests"),
         .testTarget(
-            name: "AchievementLevelTests", dependencies: ["AchievementLevel", "UsersAPIStub"],
+            name: "AchievementLevelTests",
+            dependencies: [
+                "AchievementLevel", "UsersAPIStub", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/AchievementLevelTests"),
         .testTarget(name: "ProductsOrdersTests", dependencies: ["ProductsOrders"], path: "Tests/ProductsOrdersTests"),
         .testTarget(

@@ -5,7 +5,7 @@ import Metrics
 /// concurrently (under the feature's cap), with computed levels cached when a cache is set.
 struct AchievementLevelService: Sendable {
     let api: UsersAPI
-    let cache: AchievementLevelStore?
+    let cache: (any LevelCache)?
     /// The whole list is computed once for all concurrent callers (filters apply after).
     let listRuns = SharedRuns<[UserLevel]>()
     let userRuns = SharedRuns<UserLevel>()

@@ -1,29 +1,18 @@
 import FeatureKit
 import Logging
 
-/// A computed level as the routes answer it.
-struct UserLevel: Sendable, Equatable {
-    var user: UpstreamUser
-    var level: Level
-
-    var json: JSONValue { ["user": user.json, "overallAchievementLevel": .string(level.rawValue)] }
-
-    init(user: UpstreamUser, level: Level) {
-        (self.user, self.level) = (user, level)
-    }
-
-    init?(_ value: JSONValue) {
-        guard let user = value["user"].flatMap(UpstreamUser.init),
-            let level = value["overallAchievementLevel"]?.stringValue.flatMap(Level.init(rawValue:))
-        else { return nil }
-        self.init(user: user, level: level)
-    }
+/// Where computed levels and the upstream user list are kept for a while, so a warm answer
+/// needs no upstream call. A cache only saves work: a read that fails is a miss, a write that
+/// fails is dropped (and logged), and the answer is computed upstream, never refused.
+protocol LevelCache: Sendable {
+    func users() async -> [UpstreamUser]?
+    func store(users: [UpstreamUser]) async
+    func levels(of ids: [Int64]) async -> [Int64: UserLevel]
+    func store(levels: [UserLevel]) async
 }
 
-/// Computed levels and the upstream user list in Redis, each for `ttl` seconds, so a warm
-/// answer needs no upstream call. The cache only saves work: when Redis fails the answer is
-/// computed upstream (and the failure logged), never refused.
-struct AchievementLevelStore: Sendable {
+/// The cache in Redis, each entry for `ttl` seconds.
+struct RedisLevelCache: LevelCache {
     let redis: RedisClient
     let keyPrefix: String
     let ttl: Int
@@ -45,7 +34,6 @@ struct AchievementLevelStore: Sendable {
         _ = await attempt("store the user list") { try await redis.set(usersKey, document, expireSeconds: ttl) }
     }
 
-    /// The cached levels among `ids`, by id.
     func levels(of ids: [Int64]) async -> [Int64: UserLevel] {
         guard !ids.isEmpty,
             let replies = await attempt("read levels", { try await redis.send(RedisCommand("MGET", ids.map(levelKey))) })?.array

@@ -2,44 +2,6 @@ import FeatureKit
 import Metrics
 import Synchronization
 
-/// A user as the upstream users API lists them.
-struct UpstreamUser: Sendable, Equatable {
-    var id: Int64
-    var name: String
-    var email: String
-
-    var json: JSONValue { ["id": .int(id), "name": .string(name), "email": .string(email)] }
-
-    init(id: Int64, name: String, email: String) {
-        (self.id, self.name, self.email) = (id, name, email)
-    }
-
-    init?(_ value: JSONValue) {
-        guard let id = value["id"]?.intValue, let name = value["name"]?.stringValue,
-            let email = value["email"]?.stringValue
-        else { return nil }
-        self.init(id: id, name: name, email: email)
-    }
-}
-
-/// Why an upstream call gave no usable answer.
-enum UpstreamFailure: Error, Equatable {
-    /// 404: the user (or their game) is not there (any more).
-    case notFound
-    /// Anything else that survived the retries.
-    case failed(request: String, status: Int?, reason: String)
-
-    /// One entry of the 502's `details`.
-    func detail(userID: Int64?) -> JSONValue {
-        guard case .failed(let request, let status, let reason) = self else { return ["reason": "not found"] }
-        var fields: [String: JSONValue] = [
-            "request": .string(request), "status": status.map { .int(Int64($0)) } ?? .null, "reason": .string(reason),
-        ]
-        if let userID { fields["user_id"] = .int(userID) }
-        return .object(fields)
-    }
-}
-
 /// The four upstream endpoints, through the shared libcurl client: every call waits for one of
 /// the feature's permits (its own cap on requests in flight), has a timeout and is retried on
 /// connection errors, timeouts and 5xx.
