@@ -149,7 +149,10 @@ let package = Package(
                 "AchievementLevel", "UsersAPIStub", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/AchievementLevelTests"),
-        .testTarget(name: "ProductsOrdersTests", dependencies: ["ProductsOrders"], path: "Tests/ProductsOrdersTests"),
+        .testTarget(
+            name: "ProductsOrdersTests",
+            dependencies: ["ProductsOrders", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/ProductsOrdersTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

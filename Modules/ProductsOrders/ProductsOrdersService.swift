@@ -4,8 +4,8 @@ import Metrics
 
 /// The rules of products-orders over the catalogue (Redis) and the order book (PostgreSQL).
 struct ProductsOrdersService: Sendable {
-    let products: ProductStore
-    let orders: OrderStore
+    let products: any ProductStore
+    let orders: any OrderStore
     let imageRoot: String
     let logger: Logger
     let ordersCreated: Counter
@@ -31,9 +31,8 @@ struct ProductsOrdersService: Sendable {
         guard try await products.delete(id) else { throw Self.productNotFound(id) }
     }
 
-    func productPage(after cursor: String?, limit: Int) async throws -> JSONValue {
-        let page = try await products.page(after: cursor, limit: limit)
-        return ["products": .array(page.products.map(\.json)), "next_cursor": page.next.map { .string($0) } ?? .null]
+    func productPage(after cursor: String?, limit: Int) async throws -> ProductPage {
+        try await products.page(after: cursor, limit: limit)
     }
 
     /// Reserves stock for every line at once, then stores the order; if storing fails the stock
@@ -74,38 +73,31 @@ struct ProductsOrdersService: Sendable {
         }.value
     }
 
-    func order(_ id: Int64) async throws -> JSONValue {
+    func order(_ id: Int64) async throws -> OrderView {
         guard let order = try await orders.order(id) else {
             throw APIError.notFound("No order \(id).", code: "ORDER_NOT_FOUND")
         }
-        return try await filled([order])[0]
+        return try await views([order])[0]
     }
 
-    func orderPage(before cursor: Int64?, limit: Int) async throws -> JSONValue {
+    func orderPage(before cursor: Int64?, limit: Int) async throws -> OrderPage {
         let page = try await orders.page(before: cursor, limit: limit + 1)
         let shown = Array(page.prefix(limit))
-        return [
-            "orders": .array(try await filled(shown)),
-            "next_cursor": page.count > limit ? .string(String(shown.last!.id)) : .null,
-        ]
+        return OrderPage(orders: try await views(shown), next: page.count > limit ? shown.last?.id : nil)
     }
 
-    /// Orders with each line's current product (null once deleted) and image, reading only the
-    /// products they name, in one pipelined round trip.
-    private func filled(_ orders: [Order]) async throws -> [JSONValue] {
+    /// Orders with each line's current product and image, reading only the products they
+    /// name, in one round trip.
+    private func views(_ orders: [Order]) async throws -> [OrderView] {
         let ids = Array(Set(orders.flatMap { $0.details.map(\.productID) }))
         let current = ids.isEmpty ? [:] : try await products.products(ids)
         return orders.map { order in
-            [
-                "id": .int(order.id), "created_at": .string(iso8601(order.createdAt)),
-                "order_details": .array(order.details.map { detail in
-                    [
-                        "id": .int(detail.id), "product_id": .string(detail.productID), "price": .string(detail.price.text),
-                        "quantity": .int(detail.quantity), "product": (current[detail.productID] ?? nil)?.json ?? .null,
-                        "image": .string("\(imageRoot)/\(detail.productID).jpg"),
-                    ]
-                }),
-            ]
+            OrderView(
+                order: order,
+                lines: order.details.map { detail in
+                    OrderView.Line(
+                        detail: detail, product: current[detail.productID] ?? nil, image: "\(imageRoot)/\(detail.productID).jpg")
+                })
         }
     }
 

@@ -1,28 +1,5 @@
 import FeatureKit
 
-/// A catalogue entry.
-struct Product: Sendable, Equatable {
-    var id: String
-    var title: String
-    var passengerCapacity: Int64
-    var maximumSpeed: Int64
-    var inStock: Int64
-
-    var json: JSONValue {
-        [
-            "id": .string(id), "title": .string(title), "passenger_capacity": .int(passengerCapacity),
-            "maximum_speed": .int(maximumSpeed), "in_stock": .int(inStock),
-        ]
-    }
-}
-
-/// One line of an order as requested.
-struct OrderLine: Sendable, Equatable {
-    var productID: String
-    var price: Price
-    var quantity: Int64
-}
-
 /// Request bodies of products-orders, checked field by field (every error reported at once).
 /// Unknown fields are refused so a misspelt one cannot be ignored silently.
 enum ProductsOrdersValidation {

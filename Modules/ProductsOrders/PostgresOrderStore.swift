@@ -1,24 +1,10 @@
 import FeatureKit
 import Foundation
 
-/// A stored order line.
-struct OrderDetail: Sendable, Equatable {
-    var id: Int64
-    var productID: String
-    var price: Price
-    var quantity: Int64
-}
-
-struct Order: Sendable, Equatable {
-    var id: Int64
-    var createdAt: Date
-    var details: [OrderDetail]
-}
-
 /// Orders in PostgreSQL. An order and its lines are written by one statement (atomic without
 /// an explicit transaction, so it can use the shared pipelined connections); reads go by
 /// primary key and the `order_id` index, O(lines) however many orders exist.
-struct OrderStore: Sendable {
+struct PostgresOrderStore: OrderStore {
     let postgres: PostgresClient
 
     static let migrations = [
@@ -40,7 +26,6 @@ struct OrderStore: Sendable {
                 """)
     ]
 
-    /// Stores the order with its lines in request order; returns its id.
     func insert(_ lines: [OrderLine]) async throws -> Int64 {
         let rows = try await postgres.query(
             """
@@ -65,13 +50,11 @@ struct OrderStore: Sendable {
         ).first
     }
 
-    /// Newest first: up to `limit` orders with ids below `cursor`.
     func page(before cursor: Int64?, limit: Int) async throws -> [Order] {
         try await orders(
             "SELECT id, created_at FROM orders WHERE id < $1 ORDER BY id DESC LIMIT $2", cursor ?? Int64.max, limit)
     }
 
-    /// Orders created in the last `seconds`.
     func countCreated(inLast seconds: Int) async throws -> Int64 {
         try await postgres.query(
             "SELECT count(*) AS n FROM orders WHERE created_at > now() - make_interval(secs => $1)", seconds

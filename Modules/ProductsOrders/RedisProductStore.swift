@@ -1,18 +1,11 @@
 import FeatureKit
 
-/// What an all-or-nothing stock reservation found.
-enum Reservation: Sendable {
-    case reserved
-    case missing([String])
-    case insufficient([(productID: String, requested: Int64, available: Int64)])
-}
-
 /// The catalogue in Redis: one hash per product, a sorted set of every id (all scores 0, so
 /// it orders by id) to page through without `KEYS`, and one scored by stock for the
 /// dashboard's low-stock list. Every change that touches both, or
 /// that must see a product exist before changing it, is one Lua script: atomic, and a stock
 /// change can never re-create a deleted product.
-struct ProductStore: Sendable {
+struct RedisProductStore: ProductStore {
     let redis: RedisClient
     let keyPrefix: String
 
@@ -83,7 +76,6 @@ struct ProductStore: Sendable {
         return 0
         """
 
-    /// False when the id is taken (never overwritten).
     func create(_ product: Product) async throws -> Bool {
         let reply = try await redis.evalScript(
             Self.createScript, keys: [productKey(product.id), indexKey, stockKey],
@@ -95,7 +87,6 @@ struct ProductStore: Sendable {
         try await products([id])[id] ?? nil
     }
 
-    /// The named products in one pipelined round trip; deleted ones map to nil.
     func products(_ ids: [String]) async throws -> [String: Product?] {
         let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", [productKey($0)] + Self.fields) })
         var found: [String: Product?] = [:]
@@ -103,34 +94,30 @@ struct ProductStore: Sendable {
         return found
     }
 
-    /// False when there is no such product.
     func update(_ id: String, changes: [(field: String, value: String)]) async throws -> Bool {
         let arguments = [id] + changes.flatMap { [$0.field, $0.value] }
         return try await redis.evalScript(Self.updateScript, keys: [productKey(id), stockKey], arguments: arguments).int == 1
     }
 
-    /// False when there was no such product.
     func delete(_ id: String) async throws -> Bool {
         try await redis.evalScript(Self.deleteScript, keys: [productKey(id), indexKey, stockKey], arguments: [id]).int == 1
     }
 
-    /// Up to `limit` products with ids after `cursor`, and the cursor of the next page (nil on
-    /// the last). Products deleted between the index read and the hash read are skipped.
-    func page(after cursor: String?, limit: Int) async throws -> (products: [Product], next: String?) {
+    /// Products deleted between the index read and the hash read are skipped.
+    func page(after cursor: String?, limit: Int) async throws -> ProductPage {
         let start = cursor.map { "(" + $0 } ?? "-"
         let ids = try await redis.send(RedisCommand("ZRANGEBYLEX", indexKey, start, "+", "LIMIT", 0, limit + 1))
             .array?.compactMap(\.string) ?? []
         let pageIDs = Array(ids.prefix(limit))
-        guard !pageIDs.isEmpty else { return ([], nil) }
+        guard !pageIDs.isEmpty else { return ProductPage(products: [], next: nil) }
         let found = try await products(pageIDs)
-        return (pageIDs.compactMap { found[$0] ?? nil }, ids.count > limit ? pageIDs.last : nil)
+        return ProductPage(products: pageIDs.compactMap { found[$0] ?? nil }, next: ids.count > limit ? pageIDs.last : nil)
     }
 
     func count() async throws -> Int64 {
         try await redis.send("ZCARD", indexKey).int ?? 0
     }
 
-    /// Up to `limit` products with the least stock at or below `threshold`, fewest first.
     func lowStock(atMost threshold: Int64, limit: Int) async throws -> [(id: String, stock: Int64)] {
         let flat = try await redis.send(
             RedisCommand("ZRANGEBYSCORE", stockKey, "-inf", threshold, "WITHSCORES", "LIMIT", 0, limit)).array ?? []
@@ -140,7 +127,6 @@ struct ProductStore: Sendable {
         }
     }
 
-    /// `quantities` has one entry per product (lines for one product already summed).
     func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation {
         let reply = try await redis.evalScript(
             Self.reserveScript, keys: [stockKey] + quantities.map { productKey($0.productID) },

@@ -1,0 +1,32 @@
+/// The catalogue: products and their stock. Implemented in Redis (`RedisProductStore`).
+protocol ProductStore: Sendable {
+    /// False when the id is taken (never overwritten).
+    func create(_ product: Product) async throws -> Bool
+    func product(_ id: String) async throws -> Product?
+    /// The named products in one round trip; deleted ones map to nil.
+    func products(_ ids: [String]) async throws -> [String: Product?]
+    /// False when there is no such product.
+    func update(_ id: String, changes: [(field: String, value: String)]) async throws -> Bool
+    /// False when there was no such product.
+    func delete(_ id: String) async throws -> Bool
+    /// Up to `limit` products with ids after `cursor`.
+    func page(after cursor: String?, limit: Int) async throws -> ProductPage
+    func count() async throws -> Int64
+    /// Up to `limit` products with the least stock at or below `threshold`, fewest first.
+    func lowStock(atMost threshold: Int64, limit: Int) async throws -> [(id: String, stock: Int64)]
+    /// All or nothing. `quantities` has one entry per product (lines for one product summed).
+    func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation
+    /// Gives reserved stock back (to products that still exist).
+    func restock(_ quantities: [(productID: String, quantity: Int64)]) async throws
+}
+
+/// The order book. Implemented in PostgreSQL (`PostgresOrderStore`).
+protocol OrderStore: Sendable {
+    /// Stores the order with its lines in request order; returns its id.
+    func insert(_ lines: [OrderLine]) async throws -> Int64
+    func order(_ id: Int64) async throws -> Order?
+    /// Newest first: up to `limit` orders with ids below `cursor`.
+    func page(before cursor: Int64?, limit: Int) async throws -> [Order]
+    /// Orders created in the last `seconds`.
+    func countCreated(inLast seconds: Int) async throws -> Int64
+}
