@@ -141,8 +141,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/HostTests"),
-        .testTarget(name: "PathStatsTests", dependencies: ["PathStats"], path: "Tests/PathStatsTests"),
-        .testTarget(name: "AreaModeTests", dependencies: ["AreaMode"], path: "Tests/AreaModeTests"),
+        .testTarget(
+            name: "PathStatsTests",
+            dependencies: ["PathStats", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/PathStatsTests"),
+        .testTarget(
+            name: "AreaModeTests",
+            dependencies: ["AreaMode", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/AreaModeTests"),
         .testTarget(
             name: "AchievementLevelTests",
             dependencies: [

@@ -8,7 +8,7 @@ public struct AreaModeFeature: Feature {
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
-        let cache = AreaStatsCache(
+        let cache = RedisAreaStatsCache(
             redis: dependencies.infrastructure.redis(),
             ttl: try settings.int("cache-ttl", default: 30, in: 0...86_400),
             keyPrefix: settings.string("redis-prefix") ?? "area-mode", logger: dependencies.logger)

@@ -20,7 +20,7 @@ struct AreaModeRoutes: Sendable {
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: try await service.statsBody(area: area))))
+                body: .init(byteBuffer: ByteBuffer(string: try await service.cachedStatsBody(area: area))))
         }
         routes.get("/areas") { _, _ -> Response in
             let areas = try await service.areas()

@@ -24,12 +24,12 @@ struct IngestReport: Sendable, Equatable {
 /// The rules of area-mode around the store: ingest, read through the cache, generate data.
 struct AreaModeService: Sendable {
     let store: any AreaModeStore
-    let cache: AreaStatsCache
+    let cache: any AreaStatsCache
     let eventCounters: [Outcome: Counter]
     let cacheHits: Counter
     let cacheMisses: Counter
 
-    init(store: any AreaModeStore, cache: AreaStatsCache, metrics: any MetricsFactory) {
+    init(store: any AreaModeStore, cache: any AreaStatsCache, metrics: any MetricsFactory) {
         self.store = store
         self.cache = cache
         eventCounters = Dictionary(
@@ -52,8 +52,9 @@ struct AreaModeService: Sendable {
         return report
     }
 
-    /// The area's stats as the response body.
-    func statsBody(area: Int) async throws -> String {
+    /// The area's stats as the response body, already encoded: the one route where a cached,
+    /// pre-serialised body is measured to matter (README, "One encoding rule").
+    func cachedStatsBody(area: Int) async throws -> String {
         let lookup = await cache.lookup(area: area)
         if let body = lookup?.body {
             cacheHits.increment()
