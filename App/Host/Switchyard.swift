@@ -59,7 +59,7 @@ public struct Switchyard: Sendable {
         return Switchyard(
             application: application,
             // First in the group, so it shuts down last, after the server and the jobs using it.
-            backgroundServices: [InfrastructureShutdown(infrastructure: infrastructure)]
+            backgroundServices: [InfrastructureService(infrastructure: infrastructure)]
                 + mounted.flatMap(\.feature.backgroundServices),
             settings: settings, logger: logger)
     }

@@ -40,6 +40,11 @@ public final class SharedInfrastructure: Sendable {
         return checks
     }
 
+    /// Warms up the clients that exist, when the service group starts (not when they are made).
+    public func start() async {
+        await postgresClient.existing?.prewarm()
+    }
+
     /// Closes every client that was opened.
     public func close() async {
         await redisClient.existing?.close()

@@ -17,8 +17,13 @@ public final class PostgresClient: PostgresQuerying {
         pipelines = (0..<configuration.pipelinedConnections).map { _ in
             PipelinedConnection(configuration: configuration)
         }
-        let pool = self.pool
-        Task { await pool.prewarm() }
+    }
+
+    /// Opens `postgres.pool-min` connections ahead of demand. Creating a client connects
+    /// nothing: the host calls this when its service group starts; failures are left for the
+    /// first query to meet.
+    public func prewarm() async {
+        await pool.prewarm()
     }
 
     /// A single statement outside any transaction, pipelined with other callers' statements.

@@ -12,7 +12,7 @@ public struct PostgresConfiguration: Sendable {
     public var maxConnections: Int
     /// Connections that carry single statements in pipeline mode, shared by all callers.
     public var pipelinedConnections: Int
-    /// Connections opened ahead of demand when the client is created.
+    /// Connections opened ahead of demand by `PostgresClient.prewarm()`.
     public var minConnections: Int
     public var acquireTimeout: Duration
     public var statementTimeout: Duration
