@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit",
+                "SwitchyardHost", "FeatureKit", "KnownFeatures",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/HostTests"),
