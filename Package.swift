@@ -1,6 +1,11 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "switchyard",
     platforms: [.macOS(.v15)],
@@ -18,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, each exposed through one shim header.
@@ -54,15 +60,25 @@ let package = Package(
 
         .target(
             name: "HTTPClient",
-            dependencies: ["CCurl", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CCurl", "SwitchyardCore", .product(name: "NIOCore", package: "swift-nio")],
             path: "Modules/HTTPClient"),
+
+        // Building blocks with no I/O: the clock and randomness features are given, a FIFO
+        // semaphore, one shared run of the same work.
+        .target(
+            name: "SwitchyardCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Modules/Core"),
+        // The JSON value, its parser and writer, and timestamps as the API writes them.
+        .target(name: "SwitchyardJSON", path: "Modules/JSON"),
 
         // The plug-in contract every feature builds on.
         .target(
             name: "FeatureKit",
             dependencies: [
-                "Postgres", "Redis", "HTTPClient",
+                "Postgres", "Redis", "HTTPClient", "SwitchyardCore", "SwitchyardJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -71,27 +87,42 @@ let package = Package(
             ],
             path: "Modules/FeatureKit"),
 
-        // Features: one target each, depending on FeatureKit only.
-        .target(name: "PathStats", dependencies: ["FeatureKit"], path: "Modules/PathStats"),
-        .target(name: "AreaMode", dependencies: ["FeatureKit"], path: "Modules/AreaMode"),
+        // Features: one target each, on FeatureKit and the adapters they use; never on each other.
+        .target(
+            name: "PathStats",
+            dependencies: ["FeatureKit", "Redis", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics],
+            path: "Modules/PathStats"),
+        .target(
+            name: "AreaMode",
+            dependencies: ["FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging],
+            path: "Modules/AreaMode"),
         .target(
             name: "UserPoints",
-            dependencies: ["FeatureKit", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Modules/UserPoints"),
-        .target(name: "AchievementLevel", dependencies: ["FeatureKit"], path: "Modules/AchievementLevel"),
-        .target(name: "ProductsOrders", dependencies: ["FeatureKit"], path: "Modules/ProductsOrders"),
-        // The upstream users API that achievement-level calls, served by `switchyard users-api-stub`.
         .target(
-            name: "UsersAPIStub",
-            dependencies: ["FeatureKit", .product(name: "Hummingbird", package: "hummingbird")],
+            name: "AchievementLevel",
+            dependencies: ["FeatureKit", "Redis", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging],
+            path: "Modules/AchievementLevel"),
+        .target(
+            name: "ProductsOrders",
+            dependencies: ["FeatureKit", "Postgres", "Redis", "SwitchyardJSON", hummingbird, metrics, logging],
+            path: "Modules/ProductsOrders"),
+        // The upstream users API that achievement-level calls, served by `switchyard users-api-stub`:
+        // JSON and Hummingbird only, none of the C libraries.
+        .target(
+            name: "UsersAPIStub", dependencies: ["SwitchyardCore", "SwitchyardJSON", hummingbird],
             path: "Modules/UsersAPIStub"),
 
         // The composition root: configuration, feature host, operational routes, lifecycle.
         .target(
             name: "SwitchyardHost",
             dependencies: [
-                "FeatureKit",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "FeatureKit", "Postgres", "Redis", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,64 +138,66 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardHost", "KnownFeatures", "UsersAPIStub",
+                "SwitchyardHost", "KnownFeatures", "UsersAPIStub", "FeatureKit", hummingbird, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "App/Main"),
         // Load probes for scripts/bench (not shipped).
         .executableTarget(
             name: "switchyard-bench",
-            dependencies: [
-                "Redis", "Postgres", "HTTPClient",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["Redis", "Postgres", "HTTPClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "App/Bench"),
 
         // Shared by the unit test targets: route tests over in-memory stores.
         .target(
             name: "FeatureTesting",
-            dependencies: ["FeatureKit", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/FeatureTesting"),
         .testTarget(
-            name: "UserPointsTests",
-            dependencies: ["UserPoints", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
-            path: "Tests/UserPointsTests"),
-        .testTarget(
-            name: "FeatureKitTests",
-            dependencies: ["FeatureKit", .product(name: "HummingbirdTesting", package: "hummingbird")],
-            path: "Tests/FeatureKitTests"),
+            name: "FeatureKitTests", dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON"], path: "Tests/FeatureKitTests"),
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "KnownFeatures",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "SwitchyardHost", "FeatureKit", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
+                hummingbirdTesting, metrics, .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/HostTests"),
         .testTarget(
             name: "PathStatsTests",
-            dependencies: ["PathStats", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["PathStats", "FeatureKit", "FeatureTesting", "HTTPClient", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics],
             path: "Tests/PathStatsTests"),
         .testTarget(
             name: "AreaModeTests",
-            dependencies: ["AreaMode", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["AreaMode", "FeatureKit", "FeatureTesting", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics],
             path: "Tests/AreaModeTests"),
+        .testTarget(
+            name: "UserPointsTests",
+            dependencies: [
+                "UserPoints", "FeatureKit", "FeatureTesting", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics,
+            ],
+            path: "Tests/UserPointsTests"),
         .testTarget(
             name: "AchievementLevelTests",
             dependencies: [
-                "AchievementLevel", "UsersAPIStub", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "AchievementLevel", "UsersAPIStub", "FeatureKit", "FeatureTesting", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", hummingbird,
+                hummingbirdTesting, metrics,
             ],
             path: "Tests/AchievementLevelTests"),
         .testTarget(
             name: "ProductsOrdersTests",
-            dependencies: ["ProductsOrders", "FeatureTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "ProductsOrders", "FeatureKit", "FeatureTesting", "Postgres", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics,
+                logging,
+            ],
             path: "Tests/ProductsOrdersTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "PathStats", "AreaMode", "UserPoints", "AchievementLevel", "ProductsOrders", "UsersAPIStub", "KnownFeatures",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", "PathStats",
+                "AreaMode", "UserPoints", "AchievementLevel", "ProductsOrders", "UsersAPIStub", "KnownFeatures", hummingbird,
+                hummingbirdTesting, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "IntegrationTests"),
     ]

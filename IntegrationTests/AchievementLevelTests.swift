@@ -6,6 +6,7 @@ import HummingbirdTesting
 import SwitchyardHost
 import Testing
 import UsersAPIStub
+import SwitchyardJSON
 
 /// achievement-level through HTTP, against an in-process users-API stub and the real Redis.
 @Suite struct AchievementLevelTests {

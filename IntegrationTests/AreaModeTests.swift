@@ -5,6 +5,9 @@ import Hummingbird
 import HummingbirdTesting
 import SwitchyardHost
 import Testing
+import Postgres
+import Redis
+import SwitchyardJSON
 
 /// area-mode through HTTP against real PostgreSQL and Redis. Each test gets a database and a
 /// Redis key prefix of its own, so "fresh state" is really fresh.

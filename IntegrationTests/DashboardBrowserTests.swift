@@ -6,6 +6,7 @@ import KnownFeatures
 import SwitchyardHost
 import Testing
 import UsersAPIStub
+import SwitchyardJSON
 
 /// `/dashboard` rendered by headless Chromium against a live server with data in every
 /// feature: the DOM shows each feature's numbers as its JSON API tells them. The screenshot

@@ -6,6 +6,7 @@ import KnownFeatures
 import SwitchyardHost
 import Testing
 import UsersAPIStub
+import SwitchyardJSON
 
 /// Every route of every feature fed hostile input through HTTP: each answer is a 4xx JSON
 /// error envelope, and no store changes.

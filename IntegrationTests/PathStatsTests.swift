@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PathStats
 import SwitchyardHost
 import Testing
+import Redis
 
 /// path-stats through HTTP against the real Redis, each test on a sorted set of its own.
 @Suite struct PathStatsTests {

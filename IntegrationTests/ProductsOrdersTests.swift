@@ -5,6 +5,7 @@ import HummingbirdTesting
 import ProductsOrders
 import SwitchyardHost
 import Testing
+import SwitchyardJSON
 
 /// products-orders through HTTP against the real Redis and PostgreSQL; each test has a
 /// catalogue of its own (Redis key prefix) and orders in the shared test database.

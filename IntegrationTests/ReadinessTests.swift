@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import SwitchyardHost
 import Testing
+import Redis
 
 /// A feature that keeps a counter in Redis, to see Redis health through the HTTP server.
 struct TallyFeature: Feature {

@@ -9,6 +9,9 @@ import Synchronization
 import Testing
 
 @testable import UserPoints
+import Postgres
+import Redis
+import SwitchyardCore
 
 /// user-points against real PostgreSQL and Redis, each test on a fresh database and key.
 struct UserPointsFixture {

@@ -1,6 +1,9 @@
 import FeatureKit
 import Foundation
 import Logging
+import HTTPClient
+import Postgres
+import Redis
 
 /// The host's own configuration, validated once at startup.
 public struct HostSettings: Sendable {

@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// Assembles `/openapi.json` (OpenAPI 3.1) from the operational routes and the enabled
 /// features' fragments, with each feature's paths under its prefix and tagged with its id.

@@ -2,6 +2,7 @@ import FeatureKit
 import Foundation
 import Hummingbird
 import Prometheus
+import SwitchyardJSON
 
 /// `/health`, `/ready`, `/metrics`, `/features`, `/openapi.json`, `/docs`, `/dashboard`, and
 /// `/` (an index) unless a feature mounted at the root answers it: always on, outside any prefix.

@@ -6,6 +6,8 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import Postgres
+import SwitchyardCore
 
 /// The assembled server: the Hummingbird application plus the features' background services.
 public struct Switchyard: Sendable {

@@ -1,6 +1,8 @@
 import FeatureKit
 import Hummingbird
 import Metrics
+import HTTPClient
+import SwitchyardCore
 
 /// Players' overall achievement levels, computed from the upstream users API.
 public struct AchievementLevelFeature: Feature {

@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// A computed level. `json` is its one wire form, for the routes and the cache alike.
 struct UserLevel: Sendable, Equatable {

@@ -1,5 +1,7 @@
 import FeatureKit
 import Metrics
+import SwitchyardCore
+import SwitchyardJSON
 
 /// Levels of upstream users: the user list, then every library and every game's progress
 /// concurrently (under the feature's cap), with computed levels cached when a cache is set.

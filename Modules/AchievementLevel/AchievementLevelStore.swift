@@ -1,5 +1,7 @@
 import FeatureKit
 import Logging
+import Redis
+import SwitchyardJSON
 
 /// Where computed levels and the upstream user list are kept for a while, so a warm answer
 /// needs no upstream call. A cache only saves work: a read that fails is a miss, a write that

@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import Postgres
 
 /// LOGIN/LOGOUT events in, the most played multiplayer mode per area out.
 public struct AreaModeFeature: Feature {

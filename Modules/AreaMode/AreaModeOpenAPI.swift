@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// area-mode's part of `/openapi.json`.
 enum AreaModeOpenAPI {

@@ -1,6 +1,8 @@
 import FeatureKit
 import Foundation
 import Hummingbird
+import SwitchyardCore
+import SwitchyardJSON
 
 /// HTTP in and out; the rules are the service's.
 struct AreaModeRoutes: Sendable {

@@ -1,5 +1,7 @@
 import FeatureKit
 import Metrics
+import SwitchyardCore
+import SwitchyardJSON
 
 /// Outcome counts of one or more batches.
 struct IngestReport: Sendable, Equatable {

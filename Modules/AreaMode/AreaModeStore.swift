@@ -1,5 +1,7 @@
 import FeatureKit
 import Logging
+import Postgres
+import Redis
 
 /// The truth: sessions, counts and the event log, changed together per batch.
 protocol AreaModeStore: Sendable {

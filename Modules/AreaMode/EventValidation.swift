@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// Turns a request body into events, or reports every bad field of every item.
 enum EventValidation {

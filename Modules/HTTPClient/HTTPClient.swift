@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardCore
 
 /// Settings of the shared outgoing HTTP client.
 public struct HTTPClientConfiguration: Sendable {
@@ -81,7 +82,11 @@ public final class HTTPClient: Sendable {
     }
 
     private func perform(_ spec: HTTPRequestSpec) async throws -> HTTPClientResponse {
-        try await cap.acquire()
+        do {
+            try await cap.acquire()
+        } catch is FIFOSemaphore.Closed {
+            throw HTTPClientError.shutdown
+        }
         defer { cap.release() }
         let transfer = try CurlTransfer(spec, live: live)
         return try await withTaskCancellationHandler {

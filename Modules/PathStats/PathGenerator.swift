@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardCore
 
 /// The challenge's load-test paths: per run, a pool of 3 random strings of 3 ASCII letters;
 /// each path has 1 to 6 segments drawn from the pool, and a trailing slash.

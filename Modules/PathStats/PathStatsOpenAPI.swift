@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// path-stats' part of `/openapi.json`.
 enum PathStatsOpenAPI {

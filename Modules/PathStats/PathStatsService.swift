@@ -1,6 +1,9 @@
 import FeatureKit
 import Foundation
 import Metrics
+import HTTPClient
+import SwitchyardCore
+import SwitchyardJSON
 
 /// The rules of path-stats: what counts as a key, the ranking, and the self load test.
 struct PathStatsService: Sendable {

@@ -1,4 +1,5 @@
 import FeatureKit
+import Redis
 
 /// One ranked path.
 struct PathCount: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import FeatureKit
 import Foundation
+import Postgres
 
 /// Orders in PostgreSQL. An order and its lines are written by one statement (atomic without
 /// an explicit transaction, so it can use the shared pipelined connections); reads go by

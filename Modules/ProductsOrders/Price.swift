@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// A price in cents: exact, never binary floating point. Accepted as a JSON string or number
 /// in plain decimal notation with at most 2 fraction digits; answered as a string with exactly

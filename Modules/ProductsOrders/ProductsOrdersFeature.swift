@@ -1,6 +1,7 @@
 import FeatureKit
 import Hummingbird
 import Metrics
+import Postgres
 
 /// The airship catalogue and its orders: products in Redis, orders in PostgreSQL.
 public struct ProductsOrdersFeature: Feature {

@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// products-orders' part of `/openapi.json`.
 enum ProductsOrdersOpenAPI {

@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import SwitchyardJSON
 
 /// HTTP only: decodes and validates, calls the service, encodes what it returns.
 struct ProductsOrdersRoutes: Sendable {

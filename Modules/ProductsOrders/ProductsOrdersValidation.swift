@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// Request bodies of products-orders, checked field by field (every error reported at once).
 /// Unknown fields are refused so a misspelt one cannot be ignored silently.

@@ -1,4 +1,5 @@
 import FeatureKit
+import Redis
 
 /// The catalogue in Redis: one hash per product, a sorted set of every id (all scores 0, so
 /// it orders by id) to page through without `KEYS`, and one scored by stock for the

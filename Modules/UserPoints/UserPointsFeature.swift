@@ -3,6 +3,8 @@ import Hummingbird
 import Logging
 import Metrics
 import ServiceLifecycle
+import Postgres
+import SwitchyardJSON
 
 /// A million users whose points are re-rolled every interval; "up to 2 users above the bar".
 public struct UserPointsFeature: Feature {

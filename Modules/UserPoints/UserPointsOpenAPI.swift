@@ -1,4 +1,5 @@
 import FeatureKit
+import SwitchyardJSON
 
 /// user-points' part of `/openapi.json`.
 enum UserPointsOpenAPI {

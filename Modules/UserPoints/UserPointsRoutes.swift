@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import SwitchyardJSON
 
 /// HTTP only: calls the service and encodes what it returns.
 struct UserPointsRoutes: Sendable {

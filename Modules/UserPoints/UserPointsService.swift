@@ -2,6 +2,7 @@ import FeatureKit
 import Foundation
 import Metrics
 import Synchronization
+import SwitchyardCore
 
 /// The rules of user-points: the query with its predecessor's timestamp, refreshes on demand
 /// and on schedule. No HTTP and no storage calls of its own: it works through the store.

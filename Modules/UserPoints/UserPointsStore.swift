@@ -1,5 +1,7 @@
 import FeatureKit
 import Foundation
+import Postgres
+import Redis
 
 protocol UserPointsStore: Sendable {
     /// Creates the users and generation 0 (every user at 0 points) on an empty database.

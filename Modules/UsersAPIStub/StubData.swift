@@ -1,4 +1,4 @@
-import FeatureKit
+import SwitchyardCore
 
 /// The stub's users, games and progress: a pure function of the user count and the seed, so
 /// every run (and every test) sees the same upstream.

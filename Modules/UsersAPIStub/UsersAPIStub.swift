@@ -1,6 +1,7 @@
-import FeatureKit
 import Hummingbird
 import Synchronization
+import SwitchyardCore
+import SwitchyardJSON
 
 /// The upstream users API, served from `StubData` for local runs, tests and benchmarks: every
 /// answer waits `latency`, a share `errorRate` of answers are 500s, and users in `vanished`
@@ -79,10 +80,11 @@ public final class UsersAPIStub: Sendable {
             }
         }
         router.get("/_stub/stats") { _, _ in
-            Response.json([
-                "requests": .int(Int64(self.requests)), "injected_errors": .int(Int64(self.injectedErrors)),
-                "max_in_flight": .int(Int64(self.maxInFlight)),
-            ])
+            Self.reply(
+                JSONValue.object([
+                    "requests": .int(Int64(self.requests)), "injected_errors": .int(Int64(self.injectedErrors)),
+                    "max_in_flight": .int(Int64(self.maxInFlight)),
+                ]).encoded())
         }
         return router
     }
@@ -102,14 +104,17 @@ public final class UsersAPIStub: Sendable {
         let unlucky = configuration.errorRate > 0 && Double(random.next() >> 11) / Double(1 << 53) < configuration.errorRate
         if unlucky || userID.map(configuration.failing.contains) == true {
             errorCount.add(1, ordering: .relaxed)
-            return .json(["error": "injected failure"], status: .internalServerError)
+            return Self.reply(JSONValue.object(["error": "injected failure"]).encoded(), status: .internalServerError)
         }
         switch body() {
-        case .bytes(let bytes):
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        case .value(let value): return .json(value)
-        case nil: return .json(["error": "not found"], status: .notFound)
+        case .bytes(let bytes): return Self.reply(bytes)
+        case .value(let value): return Self.reply(value.encoded())
+        case nil: return Self.reply(JSONValue.object(["error": "not found"]).encoded(), status: .notFound)
         }
+    }
+
+    private static func reply(_ json: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 
     private func user(_ id: Int64?) -> StubData.User? {

@@ -6,6 +6,7 @@ import Metrics
 import Testing
 
 @testable import AreaMode
+import SwitchyardJSON
 
 /// Every area-mode route through the router, over the in-memory store and cache.
 @Suite struct AreaModeRoutesTests {

@@ -2,6 +2,7 @@ import FeatureKit
 import Testing
 
 @testable import AreaMode
+import SwitchyardJSON
 
 @Suite struct EventValidationTests {
     func event(_ area: JSONValue, _ mode: JSONValue = "Duo", _ user: JSONValue = "u-1", _ name: JSONValue = "LOGIN") -> JSONValue {

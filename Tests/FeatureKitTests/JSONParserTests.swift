@@ -1,6 +1,7 @@
 import Testing
 
 @testable import FeatureKit
+import SwitchyardJSON
 
 @Suite struct JSONParserTests {
     func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }

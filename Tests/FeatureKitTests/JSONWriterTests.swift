@@ -1,6 +1,8 @@
 @testable import FeatureKit
 import Foundation
 import Testing
+import SwitchyardCore
+import SwitchyardJSON
 
 @Suite struct JSONWriterTests {
     private func text(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import FeatureKit
+import SwitchyardCore
+import SwitchyardJSON
 
 @Suite struct ValidatorTests {
     @Test func collectsEveryErrorBeforeThrowing() throws {

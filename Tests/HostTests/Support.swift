@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SwitchyardHost
+import SwitchyardJSON
 
 /// Builds a server from flags/environment the way `switchyard serve` does.
 func makeServer(

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Metrics
 import Synchronization
+import SwitchyardJSON
 
 /// A small feature that exercises the plug-in contract: validated JSON body, path parameter,
 /// admin-only route, a slow route for shutdown tests, its own metric and OpenAPI fragment.

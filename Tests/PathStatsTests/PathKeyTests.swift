@@ -2,6 +2,7 @@ import FeatureKit
 import Testing
 
 @testable import PathStats
+import SwitchyardJSON
 
 @Suite struct PathKeyTests {
     @Test(arguments: [

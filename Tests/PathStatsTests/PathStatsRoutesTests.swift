@@ -7,6 +7,7 @@ import Metrics
 import Testing
 
 @testable import PathStats
+import SwitchyardJSON
 
 /// Every path-stats route through the router, over the in-memory store. (The self load test
 /// calls this server over HTTP, so its run is an integration test; its input checks are here.)

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 
 @testable import ProductsOrders
+import Postgres
 
 /// The catalogue contract in memory: same answers as the Redis store, ids in byte order.
 final class InMemoryProductStore: ProductStore {

@@ -7,6 +7,7 @@ import Metrics
 import Testing
 
 @testable import ProductsOrders
+import SwitchyardJSON
 
 /// Every products-orders route through the router, over in-memory stores.
 @Suite struct ProductsOrdersRoutesTests {

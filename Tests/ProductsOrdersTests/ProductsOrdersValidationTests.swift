@@ -2,6 +2,7 @@ import FeatureKit
 import Testing
 
 @testable import ProductsOrders
+import SwitchyardJSON
 
 @Suite struct PriceTests {
     @Test(arguments: [

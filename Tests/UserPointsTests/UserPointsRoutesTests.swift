@@ -7,6 +7,7 @@ import Metrics
 import Testing
 
 @testable import UserPoints
+import SwitchyardJSON
 
 /// Every user-points route through the router, over the in-memory store.
 @Suite struct UserPointsRoutesTests {

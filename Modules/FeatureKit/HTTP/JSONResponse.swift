@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import SwitchyardJSON
 
 extension Response {
     /// A JSON response from a `JSONValue`.

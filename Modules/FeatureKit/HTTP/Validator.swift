@@ -1,3 +1,4 @@
+import SwitchyardJSON
 /// Collects every field error of one request so the client hears about all of them at once.
 ///
 ///     var validator = Validator()

@@ -1,3 +1,4 @@
+import SwitchyardJSON
 /// A feature's part of `/openapi.json`: path items keyed by path relative to the feature's
 /// prefix (`/products/{id}`), and component schemas. The host prefixes, tags and merges them.
 public struct OpenAPIFragment: Sendable {

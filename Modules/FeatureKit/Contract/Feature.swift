@@ -1,8 +1,9 @@
 import Hummingbird
 import Logging
 import Metrics
-@_exported import Postgres
+import Postgres
 import ServiceLifecycle
+import SwitchyardCore
 
 /// The plug-in contract: what a feature target gives the host so it can be switched on by
 /// configuration and mounted at its prefix on the one shared router.

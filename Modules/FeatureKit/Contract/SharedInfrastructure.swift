@@ -1,7 +1,8 @@
 import Logging
-@_exported import HTTPClient
-@_exported import Redis
+import HTTPClient
+import Redis
 import Synchronization
+import Postgres
 
 /// The shared clients features borrow. Each is created on first use, so only what an enabled
 /// feature asks for is ever connected, checked by `/ready`, and closed at shutdown.

@@ -21,13 +21,18 @@ public final class FIFOSemaphore: Sendable {
 
     private let state: Mutex<State>
 
+    /// What waiting callers and later ones get once the semaphore is closed.
+    public struct Closed: Error, Equatable {
+        public init() {}
+    }
+
     public init(permits: Int) {
         state = Mutex(State(available: permits))
     }
 
     public func acquire() async throws {
         let id = try state.withLock { state -> Int? in
-            if state.closed { throw HTTPClientError.shutdown }
+            if state.closed { throw FIFOSemaphore.Closed() }
             if state.available > 0 && state.waiting.isEmpty {
                 state.available -= 1
                 return nil
@@ -40,7 +45,7 @@ public final class FIFOSemaphore: Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Waiter) in
                 let outcome = state.withLock { state -> Result<Bool, any Error> in
-                    if state.closed { return .failure(HTTPClientError.shutdown) }
+                    if state.closed { return .failure(FIFOSemaphore.Closed()) }
                     if state.unqueued.removeValue(forKey: id) == true { return .failure(CancellationError()) }
                     // A permit released since the id was handed out found nobody queued.
                     if state.available > 0 {
@@ -93,6 +98,6 @@ public final class FIFOSemaphore: Sendable {
             defer { state.waiting.removeAll() }
             return Array(state.waiting.values)
         }
-        waiters.forEach { $0.resume(throwing: HTTPClientError.shutdown) }
+        waiters.forEach { $0.resume(throwing: FIFOSemaphore.Closed()) }
     }
 }

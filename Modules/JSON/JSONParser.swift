@@ -2,18 +2,18 @@
 /// finds a value's type by trying each in turn and throwing on every miss, which dominates the
 /// cost of a 10,000-item batch; this reads each value once. Nesting is capped so hostile input
 /// cannot exhaust the stack.
-struct JSONParser {
-    static let maximumDepth = 64
+public struct JSONParser {
+    public static let maximumDepth = 64
 
-    struct SyntaxError: Error, Equatable {
-        let offset: Int
-        let reason: String
+    public struct SyntaxError: Error, Equatable {
+        public let offset: Int
+        public let reason: String
     }
 
     private let bytes: [UInt8]
     private var index = 0
 
-    static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)

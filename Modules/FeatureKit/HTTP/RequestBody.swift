@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import SwitchyardJSON
 
 extension Request {
     /// The body as JSON: 400 `BAD_REQUEST` for a wrong content type or malformed JSON,

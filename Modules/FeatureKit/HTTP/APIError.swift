@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SwitchyardJSON
 
 /// One field that failed validation, as reported in the error envelope's `details`.
 public struct FieldError: Sendable, Equatable {
