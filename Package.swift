@@ -151,7 +151,9 @@ let package = Package(
         // Shared by the unit test targets: route tests over in-memory stores.
         .target(
             name: "FeatureTesting",
-            dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/FeatureTesting"),
         .testTarget(
             name: "FeatureKitTests", dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON"], path: "Tests/FeatureKitTests"),

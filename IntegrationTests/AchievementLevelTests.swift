@@ -4,9 +4,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SwitchyardHost
+import SwitchyardJSON
 import Testing
 import UsersAPIStub
-import SwitchyardJSON
 
 /// achievement-level through HTTP, against an in-process users-API stub and the real Redis.
 @Suite struct AchievementLevelTests {
@@ -38,9 +38,10 @@ import SwitchyardJSON
     }
 
     static func levels(_ body: JSONValue) -> [Int64: String] {
-        Dictionary(uniqueKeysWithValues: (body.arrayValue ?? []).compactMap { entry in
-            entry["user"]?["id"]?.intValue.map { ($0, entry["overallAchievementLevel"]?.stringValue ?? "?") }
-        })
+        Dictionary(
+            uniqueKeysWithValues: (body.arrayValue ?? []).compactMap { entry in
+                entry["user"]?["id"]?.intValue.map { ($0, entry["overallAchievementLevel"]?.stringValue ?? "?") }
+            })
     }
 
     @Test func boundaryUsersInUpstreamOrder() async throws {

@@ -3,11 +3,11 @@ import FeatureKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import SwitchyardHost
-import Testing
 import Postgres
 import Redis
+import SwitchyardHost
 import SwitchyardJSON
+import Testing
 
 /// area-mode through HTTP against real PostgreSQL and Redis. Each test gets a database and a
 /// Redis key prefix of its own, so "fresh state" is really fresh.
@@ -99,26 +99,33 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
             #expect(report["moved"] == 1)
             #expect(report["ignored"] == 2)
             #expect(report["status"] == true)
-            #expect(try await client.stats(101) == Stats(
-                area_code: 101, most_played: "Battle Royale", active_users: 1,
-                modes: [.init(multiplayer_mode: "Battle Royale", count: 1)]))
+            #expect(
+                try await client.stats(101)
+                    == Stats(
+                        area_code: 101, most_played: "Battle Royale", active_users: 1,
+                        modes: [.init(multiplayer_mode: "Battle Royale", count: 1)]))
             #expect(try await client.stats(102).most_played == "Solo")
             #expect(try await client.stats(103) == Stats(area_code: 103, most_played: nil, active_users: 0, modes: []))
             try await client.execute(uri: "/area-mode/areas/", method: .get) { response in
-                #expect(String(buffer: response.body) == #"[{"active_users":1,"area_code":101,"most_played":"Battle Royale"},{"active_users":1,"area_code":102,"most_played":"Solo"}]"#)
+                #expect(
+                    String(buffer: response.body)
+                        == #"[{"active_users":1,"area_code":101,"most_played":"Battle Royale"},{"active_users":1,"area_code":102,"most_played":"Solo"}]"#
+                )
             }
         }
         let events = try await fixture.database().query("SELECT outcome FROM area_mode_events ORDER BY id")
-        #expect(try events.rows.map { try $0.decode(String.self, "outcome") } == [
-            "applied", "applied", "duplicate", "moved", "ignored", "ignored", "applied", "applied",
-        ])
+        #expect(
+            try events.rows.map { try $0.decode(String.self, "outcome") } == [
+                "applied", "applied", "duplicate", "moved", "ignored", "ignored", "applied", "applied",
+            ])
     }
 
     @Test func aBatchWithOneBadItemChangesNothing() async throws {
         let fixture = try await AreaModeFixture.make()
         try await fixture.server().application.test(.router) { client in
             try await client.post([login("a", 101, "Duo")])
-            let body = #"{"items": [{"area_code": 101, "multiplayer_mode": "Duo", "user_id": "b", "events_name": "LOGIN"}, {"area_code": 5, "multiplayer_mode": "Duo", "user_id": "c", "events_name": "LOGIN"}]}"#
+            let body =
+                #"{"items": [{"area_code": 101, "multiplayer_mode": "Duo", "user_id": "b", "events_name": "LOGIN"}, {"area_code": 5, "multiplayer_mode": "Duo", "user_id": "c", "events_name": "LOGIN"}]}"#
             try await client.execute(
                 uri: "/area-mode/events/", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)
             ) { response in
@@ -222,8 +229,7 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
                 for event in events {
                     let current = sessions[event.user_id]
                     let same = current.map { $0.area_code == event.area_code && $0.multiplayer_mode == event.multiplayer_mode } ?? false
-                    if event.events_name == "LOGIN" { sessions[event.user_id] = event }
-                    else if same { sessions[event.user_id] = nil }
+                    if event.events_name == "LOGIN" { sessions[event.user_id] = event } else if same { sessions[event.user_id] = nil }
                 }
                 try await client.post(events)
             }

@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import KnownFeatures
 import SwitchyardHost
+import SwitchyardJSON
 import Testing
 import UsersAPIStub
-import SwitchyardJSON
 
 /// `/dashboard` rendered by headless Chromium against a live server with data in every
 /// feature: the DOM shows each feature's numbers as its JSON API tells them. The screenshot
@@ -52,12 +52,16 @@ import SwitchyardJSON
         // Data in every feature.
         for path in ["dash/a", "dash/a", "dash/a", "dash/b"] { _ = try await client.execute(uri: "/path-stats/api/\(path)/", method: .get) { _ in } }
         for (user, mode) in [("u1", "Duo"), ("u2", "Duo"), ("u3", "Squad")] {
-            try await Self.post(client, "/area-mode/events", #"{"items":[{"area_code":101,"multiplayer_mode":"\#(mode)","user_id":"\#(user)","events_name":"LOGIN"}]}"#)
+            try await Self.post(
+                client, "/area-mode/events",
+                #"{"items":[{"area_code":101,"multiplayer_mode":"\#(mode)","user_id":"\#(user)","events_name":"LOGIN"}]}"#)
         }
         try await Self.post(client, "/user-points/refresh", "{}")
         let levels = try await Self.get(client, "/achievement-level/users")
-        try await Self.post(client, "/products-orders/products", #"{"id":"dash-low","title":"Low","passenger_capacity":1,"maximum_speed":1,"in_stock":3}"#)
-        try await Self.post(client, "/products-orders/products", #"{"id":"dash-high","title":"High","passenger_capacity":1,"maximum_speed":1,"in_stock":100}"#)
+        try await Self.post(
+            client, "/products-orders/products", #"{"id":"dash-low","title":"Low","passenger_capacity":1,"maximum_speed":1,"in_stock":3}"#)
+        try await Self.post(
+            client, "/products-orders/products", #"{"id":"dash-high","title":"High","passenger_capacity":1,"maximum_speed":1,"in_stock":100}"#)
         try await Self.post(client, "/products-orders/orders", #"{"order_details":[{"product_id":"dash-high","price":"10","quantity":1}]}"#)
 
         let state = try await Self.get(client, "/user-points/state")

@@ -157,10 +157,11 @@ extension TestEnvironment {
         let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let database = try await FreshDatabase.create()
         try await upstream.test(.live) { stubClient in
-            let server = try await Self.server([
-                "REDIS_URL": try Self.redisURL, "DATABASE_URL": database,
-                "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
-            ].merging(environment) { _, new in new })
+            let server = try await Self.server(
+                [
+                    "REDIS_URL": try Self.redisURL, "DATABASE_URL": database,
+                    "USERS_API_URL": "http://127.0.0.1:\(stubClient.port!)/", "FEATURES_USER_POINTS_SEED_USERS": "1000",
+                ].merging(environment) { _, new in new })
             try await server.application.test(mode, body)
         }
     }

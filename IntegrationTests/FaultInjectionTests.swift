@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import KnownFeatures
 import SwitchyardHost
+import SwitchyardJSON
 import Synchronization
 import Testing
-import SwitchyardJSON
 
 /// Redis or PostgreSQL dies under mixed load: the routes that need it answer 503 JSON within
 /// the command/acquire timeout, the others keep working, `/ready` names the one that is down,

@@ -75,7 +75,10 @@ let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<10_000 {
                     group.addTask {
-                        struct Reply: Decodable { let ok: String; let n: String }
+                        struct Reply: Decodable {
+                            let ok: String
+                            let n: String
+                        }
                         let reply = try await client.getJSON(Reply.self, from: "\(base)/json?n=\(index)")
                         #expect(reply.n == String(index))
                     }
@@ -141,7 +144,10 @@ let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_
 
     @Test func backoffGrowsExponentiallyWithinTheCap() {
         let policy = RetryPolicy(maxRetries: 5, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500), jitter: { 1 })
-        #expect((1...5).map { policy.delay(beforeRetry: $0) } == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        #expect(
+            (1...5).map { policy.delay(beforeRetry: $0) } == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500),
+            ])
         let halved = RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(100), jitter: { 0.5 })
         #expect(halved.delay(beforeRetry: 1) == .milliseconds(50))
     }

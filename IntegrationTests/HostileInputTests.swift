@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import KnownFeatures
 import SwitchyardHost
+import SwitchyardJSON
 import Testing
 import UsersAPIStub
-import SwitchyardJSON
 
 /// Every route of every feature fed hostile input through HTTP: each answer is a 4xx JSON
 /// error envelope, and no store changes.
@@ -46,10 +46,11 @@ import SwitchyardJSON
             "/path-stats/stats/", "/area-mode/areas", "/area-mode/stats/?area_code=101", "/products-orders/products?limit=500",
             "/products-orders/orders?limit=100", "/user-points/state",
         ] {
-            parts.append(try await client.execute(uri: uri, method: .get) { response in
-                // next_refresh_at moves with the clock; everything else must not.
-                String(buffer: response.body).replacing(/"next_refresh_at":"[^"]*"/, with: "")
-            })
+            parts.append(
+                try await client.execute(uri: uri, method: .get) { response in
+                    // next_refresh_at moves with the clock; everything else must not.
+                    String(buffer: response.body).replacing(/"next_refresh_at":"[^"]*"/, with: "")
+                })
         }
         return parts
     }
@@ -146,7 +147,8 @@ import SwitchyardJSON
             var out: [JSONValue] = []
             for (key, value) in fields {
                 for replacement in badValues + nasty.prefix(3).map({ JSONValue.string($0) }) + variants(of: value)
-                where replacement != value && !(key == "title" && replacement.stringValue != nil) && !(key == "user_id" && replacement.stringValue.map { !$0.isEmpty && $0.count <= 128 } == true)
+                where replacement != value && !(key == "title" && replacement.stringValue != nil)
+                    && !(key == "user_id" && replacement.stringValue.map { !$0.isEmpty && $0.count <= 128 } == true)
                 {
                     var changed = fields
                     changed[key] = replacement

@@ -3,9 +3,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PathStats
+import Redis
 import SwitchyardHost
 import Testing
-import Redis
 
 /// path-stats through HTTP against the real Redis, each test on a sorted set of its own.
 @Suite struct PathStatsTests {

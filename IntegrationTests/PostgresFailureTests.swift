@@ -31,7 +31,10 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(250))
             try await server.crash()
-            return try await group.reduce(into: (ok: 0, unavailable: 0)) { $0.ok += $1.ok; $0.unavailable += $1.unavailable }
+            return try await group.reduce(into: (ok: 0, unavailable: 0)) {
+                $0.ok += $1.ok
+                $0.unavailable += $1.unavailable
+            }
         }
         #expect(outcome.ok > 0)
         #expect(outcome.unavailable > 0)

@@ -34,9 +34,11 @@ final class PostgresProcess: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: "\(directory)/data/PG_VERSION") {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             if getuid() == 0 { try run("/bin/chown", ["postgres:postgres", directory], asPostgres: false) }
-            try run("\(bin)/initdb", [
-                "-D", "\(directory)/data", "-U", "postgres", "--auth-local=trust", "--auth-host=\(hostAuthentication)", "-E", "UTF8",
-            ])
+            try run(
+                "\(bin)/initdb",
+                [
+                    "-D", "\(directory)/data", "-U", "postgres", "--auth-local=trust", "--auth-host=\(hostAuthentication)", "-E", "UTF8",
+                ])
         }
         var options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1"
         if let tls {
@@ -74,7 +76,9 @@ final class PostgresProcess: @unchecked Sendable {
     }
 
     private func run(_ executable: String, _ arguments: [String], asPostgres: Bool = true) throws {
-        let argv = asPostgres && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments
+        let argv =
+            asPostgres && getuid() == 0
+            ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments
             : [executable] + arguments
         guard ChildProcess.run(argv) else { throw ProcessFailure(command: argv.joined(separator: " ")) }
     }

@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import ProductsOrders
 import SwitchyardHost
-import Testing
 import SwitchyardJSON
+import Testing
 
 /// products-orders through HTTP against the real Redis and PostgreSQL; each test has a
 /// catalogue of its own (Redis key prefix) and orders in the shared test database.
@@ -42,7 +42,8 @@ import SwitchyardJSON
     }
 
     static func order(_ lines: [(String, Int)], price: String = #""1.00""#) -> String {
-        #"{"order_details": ["# + lines.map { #"{"product_id": "\#($0.0)", "price": \#(price), "quantity": \#($0.1)}"# }
+        #"{"order_details": ["#
+            + lines.map { #"{"product_id": "\#($0.0)", "price": \#(price), "quantity": \#($0.1)}"# }
             .joined(separator: ",") + "]}"
     }
 

@@ -2,9 +2,9 @@ import FeatureKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Redis
 import SwitchyardHost
 import Testing
-import Redis
 
 /// A feature that keeps a counter in Redis, to see Redis health through the HTTP server.
 struct TallyFeature: Feature {

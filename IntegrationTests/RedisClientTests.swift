@@ -89,7 +89,7 @@ import Testing
             try await client.transaction([RedisCommand("NOSUCHCOMMAND")])
         }
         await #expect(throws: RedisError.server("ERR value is not an integer or out of range")) {
-            try await client.send("INCR", prefix + "hash-as-int") // absent: 1
+            try await client.send("INCR", prefix + "hash-as-int")  // absent: 1
             try await client.send("SET", prefix + "hash-as-int", "x")
             try await client.send("INCR", prefix + "hash-as-int")
         }

@@ -31,7 +31,10 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(200))
             await server.kill()
-            return try await group.reduce(into: (ok: 0, unavailable: 0)) { $0.ok += $1.ok; $0.unavailable += $1.unavailable }
+            return try await group.reduce(into: (ok: 0, unavailable: 0)) {
+                $0.ok += $1.ok
+                $0.unavailable += $1.unavailable
+            }
         }
         #expect(outcomes.ok > 0)
         #expect(outcomes.unavailable > 0)

@@ -3,15 +3,15 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Postgres
+import Redis
 import ServiceLifecycle
+import SwitchyardCore
 import SwitchyardHost
 import Synchronization
 import Testing
 
 @testable import UserPoints
-import Postgres
-import Redis
-import SwitchyardCore
 
 /// user-points against real PostgreSQL and Redis, each test on a fresh database and key.
 struct UserPointsFixture {

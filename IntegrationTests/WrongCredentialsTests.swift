@@ -1,8 +1,8 @@
 import FeatureKit
 import Foundation
 import HTTPClient
-import Testing
 import SwitchyardJSON
+import Testing
 
 /// The real binary with wrong passwords (with reserved characters, percent-encoded): the
 /// password shows up neither in an answer nor in the log, and the error names the dependency.

@@ -1,6 +1,6 @@
-import FeatureKit
 import AchievementLevel
 import AreaMode
+import FeatureKit
 import PathStats
 import ProductsOrders
 import UserPoints

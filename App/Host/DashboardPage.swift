@@ -45,10 +45,12 @@ final class DashboardPage: Sendable {
         let id = HTML.escape(mounted.id)
         do {
             guard let section = try await mounted.feature.dashboard() else { return "" }
-            return "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(HTML.escape(section.title)) <small>\(id)</small></h2>\(section.body)</section>"
+            return
+                "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(HTML.escape(section.title)) <small>\(id)</small></h2>\(section.body)</section>"
         } catch {
             // A feature whose store is down shows that, and the rest of the page still renders.
-            return "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(id)</h2><p class=\"error\">Unavailable: \(HTML.escape("\(error)"))</p></section>"
+            return
+                "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(id)</h2><p class=\"error\">Unavailable: \(HTML.escape("\(error)"))</p></section>"
         }
     }
 

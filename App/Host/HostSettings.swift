@@ -1,7 +1,7 @@
 import FeatureKit
 import Foundation
-import Logging
 import HTTPClient
+import Logging
 import Postgres
 import Redis
 

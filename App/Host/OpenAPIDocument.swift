@@ -53,10 +53,10 @@ enum OpenAPIDocument {
             "details": [
                 "type": "array",
                 "description": """
-                    What exactly failed. VALIDATION_ERROR and DEPENDENCY_UNAVAILABLE: {field, message}; \
-                    PRODUCT_NOT_FOUND: {product_id}; INSUFFICIENT_STOCK: {product_id, requested, available}; \
-                    UPSTREAM_ERROR: {user_id?, request, status, reason}.
-                    """,
+                What exactly failed. VALIDATION_ERROR and DEPENDENCY_UNAVAILABLE: {field, message}; \
+                PRODUCT_NOT_FOUND: {product_id}; INSUFFICIENT_STOCK: {product_id, requested, available}; \
+                UPSTREAM_ERROR: {user_id?, request, status, reason}.
+                """,
                 "items": [
                     "type": "object",
                     "properties": ["field": ["type": "string"], "message": ["type": "string"]],
@@ -69,7 +69,9 @@ enum OpenAPIDocument {
         ["description": .string(description), "content": ["text/html": ["schema": ["type": "string"]]]]
     }
 
-    private static func operation(_ summary: String, _ response: JSONValue, extra: [String: JSONValue] = [:])
+    private static func operation(
+        _ summary: String, _ response: JSONValue, extra: [String: JSONValue] = [:]
+    )
         -> JSONValue
     {
         var responses = extra

@@ -24,13 +24,13 @@ struct RequestMetricsMiddleware: RouterMiddleware {
 
     static var requests: MetricNameDescriptor {
         MetricNameDescriptor(
-        namespace: "http", metricName: "requests", unitName: "total",
-        helpText: "HTTP requests by method, matched route and status")
+            namespace: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests by method, matched route and status")
     }
     static var latency: MetricNameDescriptor {
         MetricNameDescriptor(
-        namespace: "http", metricName: "request_duration", unitName: "seconds",
-        helpText: "HTTP request latency by method and matched route")
+            namespace: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "HTTP request latency by method and matched route")
     }
 
     func handle(
@@ -50,10 +50,11 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: AppRequestContext, status: Int, since start: ContinuousClock.Instant) {
-        let route = switch context.endpointPath {
-        case nil, "NotFound": "unmatched"
-        case let path?: ("/" + path).replacingOccurrences(of: "//", with: "/")
-        }
+        let route =
+            switch context.endpointPath {
+            case nil, "NotFound": "unmatched"
+            case let path?: ("/" + path).replacingOccurrences(of: "//", with: "/")
+            }
         let method = request.method.rawValue
         let key = "\(method) \(route) \(status)"
         let metrics = series.entries.withLock { series in

@@ -1,13 +1,13 @@
 import FeatureKit
 import Hummingbird
-import NIOCore
 import Logging
 import Metrics
+import NIOCore
+import Postgres
 import Prometheus
 import ServiceLifecycle
-import UnixSignals
-import Postgres
 import SwitchyardCore
+import UnixSignals
 
 /// The assembled server: the Hummingbird application plus the features' background services.
 public struct Switchyard: Sendable {
@@ -43,8 +43,9 @@ public struct Switchyard: Sendable {
         let features = mounted
         OperationalRoutes(
             registry: registry, healthChecks: { infrastructure.healthChecks }, features: { features },
-            docsAssetsURL: settings.docsAssetsURL)
-            .addRoutes(to: router)
+            docsAssetsURL: settings.docsAssetsURL
+        )
+        .addRoutes(to: router)
         for feature in mounted {
             feature.feature.addRoutes(to: router.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))
         }

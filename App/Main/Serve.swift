@@ -1,6 +1,6 @@
 import ArgumentParser
-import Logging
 import KnownFeatures
+import Logging
 import SwitchyardHost
 
 struct Serve: AsyncParsableCommand {

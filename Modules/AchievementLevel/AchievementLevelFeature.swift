@@ -1,7 +1,7 @@
 import FeatureKit
+import HTTPClient
 import Hummingbird
 import Metrics
-import HTTPClient
 import SwitchyardCore
 
 /// Players' overall achievement levels, computed from the upstream users API.
@@ -25,9 +25,12 @@ public struct AchievementLevelFeature: Feature {
             retry: RetryPolicy(maxRetries: retries, baseDelay: .milliseconds(20), maxDelay: .seconds(1)),
             metrics: UpstreamMetrics(factory: dependencies.metrics))
         let ttl = try settings.int("cache-ttl", default: 60, in: 0...86_400)
-        let cache = ttl == 0 ? nil : RedisLevelCache(
-            redis: dependencies.infrastructure.redis(), keyPrefix: settings.string("redis-prefix") ?? Self.id,
-            ttl: ttl, logger: dependencies.logger)
+        let cache =
+            ttl == 0
+            ? nil
+            : RedisLevelCache(
+                redis: dependencies.infrastructure.redis(), keyPrefix: settings.string("redis-prefix") ?? Self.id,
+                ttl: ttl, logger: dependencies.logger)
         service = AchievementLevelService(api: api, cache: cache)
         metrics = AchievementLevelMetrics(factory: dependencies.metrics)
     }

@@ -1,9 +1,9 @@
 import FeatureKit
-import Metrics
-import Synchronization
 import HTTPClient
+import Metrics
 import SwitchyardCore
 import SwitchyardJSON
+import Synchronization
 
 /// The four upstream endpoints, through the shared libcurl client: every call waits for one of
 /// the feature's permits (its own cap on requests in flight), has a timeout and is retried on

@@ -27,7 +27,8 @@ enum AreaModeOpenAPI {
                                 ]
                             ]
                         ]),
-                    "responses": OpenAPI.responses(OpenAPI.json("Outcome counts", schema: OpenAPI.ref("AreaModeIngestReport")), errors: [400, 413, 503]),
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("Outcome counts", schema: OpenAPI.ref("AreaModeIngestReport")), errors: [400, 413, 503]),
                 ]
             ],
             "/stats/": [

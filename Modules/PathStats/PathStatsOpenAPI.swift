@@ -20,9 +20,11 @@ enum PathStatsOpenAPI {
             "/api/{path}": [
                 "get": [
                     "summary": "Count a hit on a path",
-                    "description": "Any number of segments after /api/. The key is the raw path with leading, trailing and repeated slashes removed; the query string is ignored.",
+                    "description":
+                        "Any number of segments after /api/. The key is the raw path with leading, trailing and repeated slashes removed; the query string is ignored.",
                     "parameters": [pathParameter("One or more path segments, escapes kept raw")],
-                    "responses": OpenAPI.responses(OpenAPI.json("The path's total after this hit", schema: OpenAPI.ref("PathCount")), errors: [400, 404, 405, 503]),
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("The path's total after this hit", schema: OpenAPI.ref("PathCount")), errors: [400, 404, 405, 503]),
                 ]
             ],
             "/stats/": [
@@ -60,7 +62,8 @@ enum PathStatsOpenAPI {
                     "parameters": [
                         ["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 0]]
                     ],
-                    "responses": OpenAPI.responses(OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport")), errors: [400, 401, 503]),
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport")), errors: [400, 401, 503]),
                 ]
             ],
         ],

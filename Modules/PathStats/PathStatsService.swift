@@ -1,7 +1,7 @@
 import FeatureKit
 import Foundation
-import Metrics
 import HTTPClient
+import Metrics
 import SwitchyardCore
 import SwitchyardJSON
 

@@ -29,4 +29,3 @@ public struct PostgresArray: PostgresEncodable {
         return .text("{" + items.joined(separator: ",") + "}")
     }
 }
-

@@ -19,7 +19,10 @@ enum ProductsOrdersOpenAPI {
 
     static func pageParameters(maximum: Int64, default limit: Int64) -> JSONValue {
         [
-            ["name": "limit", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": .int(maximum), "default": .int(limit)]],
+            [
+                "name": "limit", "in": "query", "required": false,
+                "schema": ["type": "integer", "minimum": 1, "maximum": .int(maximum), "default": .int(limit)],
+            ],
             ["name": "cursor", "in": "query", "required": false, "description": "next_cursor of the previous page", "schema": ["type": "string"]],
         ]
     }
@@ -52,7 +55,8 @@ enum ProductsOrdersOpenAPI {
                     "summary": "Change some of title, passenger_capacity, maximum_speed, in_stock",
                     "parameters": [idParameter(productID)],
                     "requestBody": OpenAPI.body(OpenAPI.ref("ProductChanges"), example: ["in_stock": 25]),
-                    "responses": OpenAPI.responses(OpenAPI.json("The product after the change", schema: OpenAPI.ref("Product")), errors: [400, 404, 413, 503]),
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("The product after the change", schema: OpenAPI.ref("Product")), errors: [400, 404, 413, 503]),
                 ],
                 "delete": [
                     "summary": "Delete a product (its orders keep their lines)",

@@ -85,12 +85,13 @@ struct ProductsOrdersRoutes: Sendable {
     static func json(_ view: OrderView) -> JSONValue {
         [
             "id": .int(view.order.id), "created_at": .string(iso8601(view.order.createdAt)),
-            "order_details": .array(view.lines.map { line in
-                [
-                    "id": .int(line.detail.id), "product_id": .string(line.detail.productID), "price": .string(line.detail.price.text),
-                    "quantity": .int(line.detail.quantity), "product": line.product.map(json) ?? .null, "image": .string(line.image),
-                ]
-            }),
+            "order_details": .array(
+                view.lines.map { line in
+                    [
+                        "id": .int(line.detail.id), "product_id": .string(line.detail.productID), "price": .string(line.detail.price.text),
+                        "quantity": .int(line.detail.quantity), "product": line.product.map(json) ?? .null, "image": .string(line.image),
+                    ]
+                }),
         ]
     }
 }

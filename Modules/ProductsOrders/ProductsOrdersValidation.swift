@@ -42,7 +42,9 @@ enum ProductsOrdersValidation {
         for name in ["passenger_capacity", "maximum_speed", "in_stock"] {
             if let value = validator.int(fields, name, required: false, in: counts) { changes.append((name, String(value))) }
         }
-        if changes.isEmpty && validator.errors.isEmpty { validator.fail("body", "must change at least one of \(changeableFields.sorted().joined(separator: ", "))") }
+        if changes.isEmpty && validator.errors.isEmpty {
+            validator.fail("body", "must change at least one of \(changeableFields.sorted().joined(separator: ", "))")
+        }
         try validator.finish()
         return changes
     }

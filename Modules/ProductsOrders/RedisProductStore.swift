@@ -107,7 +107,8 @@ struct RedisProductStore: ProductStore {
     /// Products deleted between the index read and the hash read are skipped.
     func page(after cursor: String?, limit: Int) async throws -> ProductPage {
         let start = cursor.map { "(" + $0 } ?? "-"
-        let ids = try await redis.send(RedisCommand("ZRANGEBYLEX", indexKey, start, "+", "LIMIT", 0, limit + 1))
+        let ids =
+            try await redis.send(RedisCommand("ZRANGEBYLEX", indexKey, start, "+", "LIMIT", 0, limit + 1))
             .array?.compactMap(\.string) ?? []
         let pageIDs = Array(ids.prefix(limit))
         guard !pageIDs.isEmpty else { return ProductPage(products: [], next: nil) }
@@ -120,8 +121,10 @@ struct RedisProductStore: ProductStore {
     }
 
     func lowStock(atMost threshold: Int64, limit: Int) async throws -> [(id: String, stock: Int64)] {
-        let flat = try await redis.send(
-            RedisCommand("ZRANGEBYSCORE", stockKey, "-inf", threshold, "WITHSCORES", "LIMIT", 0, limit)).array ?? []
+        let flat =
+            try await redis.send(
+                RedisCommand("ZRANGEBYSCORE", stockKey, "-inf", threshold, "WITHSCORES", "LIMIT", 0, limit)
+            ).array ?? []
         return stride(from: 0, to: flat.count - 1, by: 2).compactMap { index in
             guard let id = flat[index].string, let stock = flat[index + 1].int else { return nil }
             return (id, stock)
@@ -138,10 +141,11 @@ struct RedisProductStore: ProductStore {
         case 1: return .missing(values.dropFirst().map { quantities[Int($0) - 1].productID })
         case 2:
             let pairs = Array(values.dropFirst())
-            return .insufficient(stride(from: 0, to: pairs.count - 1, by: 2).map { index in
-                let line = quantities[Int(pairs[index]) - 1]
-                return (line.productID, line.quantity, pairs[index + 1])
-            })
+            return .insufficient(
+                stride(from: 0, to: pairs.count - 1, by: 2).map { index in
+                    let line = quantities[Int(pairs[index]) - 1]
+                    return (line.productID, line.quantity, pairs[index + 1])
+                })
         default: throw RedisError.unexpectedReply("reservation answered \(reply)")
         }
     }

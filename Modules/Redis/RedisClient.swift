@@ -103,7 +103,8 @@ public final class RedisClient: Sendable {
 
     private func write(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         // A caller running on an event loop uses the connection on that loop: no thread hop.
-        let connection = connections.first { $0.eventLoop.inEventLoop }
+        let connection =
+            connections.first { $0.eventLoop.inEventLoop }
             ?? connections[nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue % connections.count]
         let channel = try await connection.channel()
         let promise = channel.eventLoop.makePromise(of: [RedisReply].self)

@@ -2,8 +2,8 @@ import FeatureKit
 import Hummingbird
 import Logging
 import Metrics
-import ServiceLifecycle
 import Postgres
+import ServiceLifecycle
 import SwitchyardJSON
 
 /// A million users whose points are re-rolled every interval; "up to 2 users above the bar".

@@ -18,7 +18,8 @@ enum UserPointsOpenAPI {
             "/": [
                 "get": [
                     "summary": "Up to 2 users with points above min_number, and the previous query's time",
-                    "responses": OpenAPI.responses(OpenAPI.json("Users and the previous query's timestamp", schema: OpenAPI.ref("UserPointsQuery")), errors: [503]),
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("Users and the previous query's timestamp", schema: OpenAPI.ref("UserPointsQuery")), errors: [503]),
                 ]
             ],
             "/state": [
@@ -31,7 +32,8 @@ enum UserPointsOpenAPI {
                 "post": [
                     "summary": "Re-roll every user's points and min_number now",
                     "security": [["adminToken": []]],
-                    "responses": OpenAPI.responses(OpenAPI.json("State after the refresh", schema: OpenAPI.ref("UserPointsState")), errors: [401, 409, 503]),
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("State after the refresh", schema: OpenAPI.ref("UserPointsState")), errors: [401, 409, 503]),
                 ]
             ],
         ],

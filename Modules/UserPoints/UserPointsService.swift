@@ -1,8 +1,8 @@
 import FeatureKit
 import Foundation
 import Metrics
-import Synchronization
 import SwitchyardCore
+import Synchronization
 
 /// The rules of user-points: the query with its predecessor's timestamp, refreshes on demand
 /// and on schedule. No HTTP and no storage calls of its own: it works through the store.

@@ -129,8 +129,9 @@ struct LiveUserPointsStore: UserPointsStore {
     func refresh(minNumber: Int, slot: Int64?) async throws -> RefreshOutcome {
         let start = ContinuousClock.now
         let outcome: RefreshOutcome = try await postgres.transaction { tx in
-            guard try await tx.query("SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked", Self.lockKey)
-                .first!.decode(Bool.self, "locked")
+            guard
+                try await tx.query("SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked", Self.lockKey)
+                    .first!.decode(Bool.self, "locked")
             else { return .alreadyRunning }
             guard let current = try await tx.query("SELECT generation, slot FROM user_points_state FOR UPDATE").first else {
                 throw APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.")

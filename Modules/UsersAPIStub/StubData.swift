@@ -47,7 +47,8 @@ public struct StubData: Sendable {
             let id = Int64(index)
             let name = Self.name(id, seed: seed)
             let email = name.lowercased().replacingOccurrences(of: " ", with: ".") + ".\(id)@example.com"
-            let library = index <= Self.boundaryCases.count
+            let library =
+                index <= Self.boundaryCases.count
                 ? Self.boundaryLibrary(case: index, games: games) : Self.library(id, seed: seed, games: games)
             return User(id: id, name: name, email: email, library: library)
         }
@@ -84,12 +85,13 @@ public struct StubData: Sendable {
         return (0..<count).map { offset in
             let game = games[(start + offset * 7) % games.count]
             let a = game.available
-            let lowest: Int64 = switch tier {
-            case 0: a
-            case 1: a * 4 / 5 + 1
-            case 2: a * 3 / 4 + 1
-            default: 0
-            }
+            let lowest: Int64 =
+                switch tier {
+                case 0: a
+                case 1: a * 4 / 5 + 1
+                case 2: a * 3 / 4 + 1
+                default: 0
+                }
             return (game, a == 0 ? 0 : lowest + Int64(random.next() % UInt64(a - min(lowest, a) + 1)))
         }
     }

@@ -1,7 +1,7 @@
 import Hummingbird
-import Synchronization
 import SwitchyardCore
 import SwitchyardJSON
+import Synchronization
 
 /// The upstream users API, served from `StubData` for local runs, tests and benchmarks: every
 /// answer waits `latency`, a share `errorRate` of answers are 500s, and users in `vanished`

@@ -4,12 +4,12 @@ import HTTPClient
 import Hummingbird
 import HummingbirdTesting
 import Metrics
+import SwitchyardCore
+import SwitchyardJSON
 import Testing
 import UsersAPIStub
 
 @testable import AchievementLevel
-import SwitchyardCore
-import SwitchyardJSON
 
 /// Both routes through the router, over the in-memory cache and an in-process users-API stub
 /// on loopback (no Redis, no PostgreSQL).

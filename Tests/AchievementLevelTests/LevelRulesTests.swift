@@ -67,9 +67,10 @@ import UsersAPIStub
 
     @Test func generatedUsersCoverEveryLevelAndAverageAboutThirtyGames() {
         let users = StubData(users: 1_000, seed: 1).users
-        let levels = Set(users.map { user in
-            LevelTally.level(of: user.library.map { GameProgress(completed: $0.completed, available: $0.game.available) })
-        })
+        let levels = Set(
+            users.map { user in
+                LevelTally.level(of: user.library.map { GameProgress(completed: $0.completed, available: $0.game.available) })
+            })
         #expect(levels == Set(Level.allCases))
         let average = Double(users.map(\.library.count).reduce(0, +)) / Double(users.count)
         #expect((25...35).contains(average))

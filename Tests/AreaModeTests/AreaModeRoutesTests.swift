@@ -3,10 +3,10 @@ import FeatureTesting
 import Hummingbird
 import HummingbirdTesting
 import Metrics
+import SwitchyardJSON
 import Testing
 
 @testable import AreaMode
-import SwitchyardJSON
 
 /// Every area-mode route through the router, over the in-memory store and cache.
 @Suite struct AreaModeRoutesTests {
@@ -47,10 +47,11 @@ import SwitchyardJSON
             #expect(statsStatus == .ok)
             #expect(stats == ["area_code": 101, "most_played": "Duo", "active_users": 2, "modes": [["multiplayer_mode": "Duo", "count": 2]]])
             let (_, areas) = try await Self.send(client, .get, "/areas")
-            #expect(areas == [
-                ["area_code": 101, "most_played": "Duo", "active_users": 2],
-                ["area_code": 102, "most_played": "Solo", "active_users": 1],
-            ])
+            #expect(
+                areas == [
+                    ["area_code": 101, "most_played": "Duo", "active_users": 2],
+                    ["area_code": 102, "most_played": "Solo", "active_users": 1],
+                ])
         }
     }
 

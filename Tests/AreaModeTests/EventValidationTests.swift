@@ -1,8 +1,8 @@
 import FeatureKit
+import SwitchyardJSON
 import Testing
 
 @testable import AreaMode
-import SwitchyardJSON
 
 @Suite struct EventValidationTests {
     func event(_ area: JSONValue, _ mode: JSONValue = "Duo", _ user: JSONValue = "u-1", _ name: JSONValue = "LOGIN") -> JSONValue {
@@ -11,10 +11,11 @@ import SwitchyardJSON
 
     @Test func acceptsNumericStringsAndAnyCase() throws {
         let events = try EventValidation.events(from: ["items": [event("101", "Battle Royale", "u", "logout"), event(999)]])
-        #expect(events == [
-            AreaEvent(place: Place(area: 101, mode: "Battle Royale"), userID: "u", name: .logout),
-            AreaEvent(place: Place(area: 999, mode: "Duo"), userID: "u-1", name: .login),
-        ])
+        #expect(
+            events == [
+                AreaEvent(place: Place(area: 101, mode: "Battle Royale"), userID: "u", name: .logout),
+                AreaEvent(place: Place(area: 999, mode: "Duo"), userID: "u-1", name: .login),
+            ])
     }
 
     @Test func emptyBatchesAreFine() throws {
@@ -32,10 +33,11 @@ import SwitchyardJSON
                 ]
             ])
         }
-        #expect(error?.details.compactMap { $0["field"] } == [
-            "items[1].area_code", "items[2].area_code", "items[3].multiplayer_mode", "items[4].user_id",
-            "items[5].events_name", "items[6].area_code", "items[7]",
-        ])
+        #expect(
+            error?.details.compactMap { $0["field"] } == [
+                "items[1].area_code", "items[2].area_code", "items[3].multiplayer_mode", "items[4].user_id",
+                "items[5].events_name", "items[6].area_code", "items[7]",
+            ])
     }
 
     @Test func moreThanTenThousandItemsIsTooLarge() {

@@ -1,15 +1,16 @@
+import SwitchyardJSON
 import Testing
 
 @testable import FeatureKit
-import SwitchyardJSON
 
 @Suite struct JSONParserTests {
     func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
 
     @Test func parsesEveryKind() throws {
-        #expect(try parse(#" {"a": [1, -2.5, 1e3, true, false, null, "x"], "b": {}} "#) == [
-            "a": [1, .number("-2.5"), .number("1e3"), true, false, nil, "x"], "b": [:],
-        ])
+        #expect(
+            try parse(#" {"a": [1, -2.5, 1e3, true, false, null, "x"], "b": {}} "#) == [
+                "a": [1, .number("-2.5"), .number("1e3"), true, false, nil, "x"], "b": [:],
+            ])
         #expect(try parse("9223372036854775807") == .int(Int64.max))
         #expect(try parse("9223372036854775808") == .number("9223372036854775808"))
         #expect(try parse("-0") == .int(0))

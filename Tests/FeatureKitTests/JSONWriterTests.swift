@@ -1,8 +1,9 @@
-@testable import FeatureKit
 import Foundation
-import Testing
 import SwitchyardCore
 import SwitchyardJSON
+import Testing
+
+@testable import FeatureKit
 
 @Suite struct JSONWriterTests {
     private func text(_ value: JSONValue) -> String { String(decoding: value.encoded(), as: UTF8.self) }

@@ -1,8 +1,8 @@
+import SwitchyardCore
+import SwitchyardJSON
 import Testing
 
 @testable import FeatureKit
-import SwitchyardCore
-import SwitchyardJSON
 
 @Suite struct ValidatorTests {
     @Test func collectsEveryErrorBeforeThrowing() throws {

@@ -3,9 +3,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Synchronization
 import SwitchyardCore
 import SwitchyardJSON
+import Synchronization
 
 /// Route tests without a database: a feature's routes under `prefix` on a router with the
 /// host's error envelope, for `app.test(.router)` over in-memory stores.

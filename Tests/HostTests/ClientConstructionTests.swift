@@ -1,9 +1,9 @@
 import FeatureKit
 import Foundation
-import Testing
 import HTTPClient
 import Postgres
 import Redis
+import Testing
 
 /// Making the shared clients connects nothing: connections start when the service group runs
 /// (`SharedInfrastructure.start`) or on first use.

@@ -60,7 +60,10 @@ import Testing
         (["REDIS_URL": "localhost:6379"], "redis.url: invalid Redis URL: expected redis://[user:password@]host:port/db or rediss://... for TLS"),
         (["DATABASE_URL": "mysql://x@y/z"], #"postgres.url: invalid PostgreSQL URL: missing "=" after "(redacted)" in connection info string"#),
         (["DATABASE_URL": "postgres://db/app?colour=red"], #"postgres.url: invalid PostgreSQL URL: invalid URI query parameter: "colour""#),
-        (["REDIS_URL": "redis://cache/0", "REDIS_TLS_CA_FILE": "/ca.pem"], "redis.url: invalid Redis URL: TLS options are set but the URL is redis://; use rediss:// for TLS"),
+        (
+            ["REDIS_URL": "redis://cache/0", "REDIS_TLS_CA_FILE": "/ca.pem"],
+            "redis.url: invalid Redis URL: TLS options are set but the URL is redis://; use rediss:// for TLS"
+        ),
         (["HTTP_MAX_BODY_SIZE": "10"], "http.max-body-size: 10 is out of range 1024...67108864"),
         (["HTTP_SHUTDOWN_TIMEOUT": "soon"], "http.shutdown-timeout: 'soon' is not a number of seconds"),
         (["FEATURES_ECHO_PREFIX": "no-slash"], "features.echo.prefix: 'no-slash' must be a path like /echo or /"),

@@ -55,10 +55,11 @@ import Testing
             try await client.execute(
                 uri: "/echo/items", method: .post, headers: jsonHeaders, body: jsonBody(#"{"quantity": "3"}"#)
             ) { response in
-                #expect(response.json?["details"] == [
-                    ["field": "name", "message": "is required"],
-                    ["field": "quantity", "message": "must be an integer, got string"],
-                ])
+                #expect(
+                    response.json?["details"] == [
+                        ["field": "name", "message": "is required"],
+                        ["field": "quantity", "message": "must be an integer, got string"],
+                    ])
             }
             try await client.execute(
                 uri: "/echo/items", method: .post, headers: jsonHeaders, body: jsonBody("[1, 2]")

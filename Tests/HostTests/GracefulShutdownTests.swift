@@ -8,7 +8,7 @@ import Testing
 @testable import SwitchyardHost
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 @Suite struct GracefulShutdownTests {

@@ -29,16 +29,18 @@ import Testing
             guard case .object(let operations) = item else { continue }
             for method in operations.keys { documented.insert("\(method.uppercased()) \(Self.shape(path))") }
         }
-        let served = Set(mounted.flatMap(\.routes).map { route -> String in
-            let parts = route.description.split(separator: " ", maxSplits: 1)
-            return "\(parts[0]) \(Self.shape(String(parts[1])))"
-        })
+        let served = Set(
+            mounted.flatMap(\.routes).map { route -> String in
+                let parts = route.description.split(separator: " ", maxSplits: 1)
+                return "\(parts[0]) \(Self.shape(String(parts[1])))"
+            })
         #expect(served.subtracting(documented).isEmpty, "undocumented: \(served.subtracting(documented).sorted())")
         let operational = Set([
             "GET /health", "GET /ready", "GET /metrics", "GET /features", "GET /openapi.json", "GET /docs", "GET /dashboard", "GET /",
         ])
-        #expect(documented.subtracting(served).subtracting(operational).isEmpty,
-                "documented but not served: \(documented.subtracting(served).subtracting(operational).sorted())")
+        #expect(
+            documented.subtracting(served).subtracting(operational).isEmpty,
+            "documented but not served: \(documented.subtracting(served).subtracting(operational).sorted())")
     }
 
     /// `/a/{x}/` and `/a/**` both become `/a/{}`.

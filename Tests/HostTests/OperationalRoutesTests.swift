@@ -75,9 +75,10 @@ import Testing
                 }
                 #expect(echo["id"] == "echo")
                 #expect(echo["prefix"] == "/echo")
-                #expect(echo["routes"] == [
-                    "POST /echo/admin/reset", "POST /echo/items", "GET /echo/items/{id}", "GET /echo/slow",
-                ])
+                #expect(
+                    echo["routes"] == [
+                        "POST /echo/admin/reset", "POST /echo/items", "GET /echo/items/{id}", "GET /echo/slow",
+                    ])
             }
         }
     }

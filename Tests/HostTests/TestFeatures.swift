@@ -2,8 +2,8 @@ import FeatureKit
 import Foundation
 import Hummingbird
 import Metrics
-import Synchronization
 import SwitchyardJSON
+import Synchronization
 
 /// A small feature that exercises the plug-in contract: validated JSON body, path parameter,
 /// admin-only route, a slow route for shutdown tests, its own metric and OpenAPI fragment.
@@ -49,11 +49,14 @@ struct EchoFeature: Feature {
         ]
         return OpenAPIFragment(
             paths: [
-                "/items": ["post": [
-                    "requestBody": OpenAPI.body(OpenAPI.ref("EchoItem"), example: ["name": "a", "quantity": 1]),
-                    "responses": .object(["201": OpenAPI.json("Created", schema: OpenAPI.ref("EchoItem"))]
-                        .merging(OpenAPI.errors([400, 413])) { first, _ in first }),
-                ]],
+                "/items": [
+                    "post": [
+                        "requestBody": OpenAPI.body(OpenAPI.ref("EchoItem"), example: ["name": "a", "quantity": 1]),
+                        "responses": .object(
+                            ["201": OpenAPI.json("Created", schema: OpenAPI.ref("EchoItem"))]
+                                .merging(OpenAPI.errors([400, 413])) { first, _ in first }),
+                    ]
+                ],
                 "/items/{id}": ["get": ["responses": ["200": OpenAPI.json("Item", schema: ["type": "object"])]]],
                 "/slow": ["get": ["responses": ["200": OpenAPI.json("Slow", schema: ["type": "object"])]]],
                 "/admin/reset": [

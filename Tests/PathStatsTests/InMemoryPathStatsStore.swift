@@ -19,7 +19,9 @@ final class InMemoryPathStatsStore: PathStatsStore {
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {
         counts.withLock { counts in
-            let ranked = counts.sorted { $0.value != $1.value ? $0.value > $1.value : Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            let ranked = counts.sorted {
+                $0.value != $1.value ? $0.value > $1.value : Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8))
+            }
             return ranked.dropFirst(offset).prefix(limit).map { PathCount(path: $0.key, count: $0.value) }
         }
     }

@@ -1,8 +1,8 @@
 import FeatureKit
+import SwitchyardJSON
 import Testing
 
 @testable import PathStats
-import SwitchyardJSON
 
 @Suite struct PathKeyTests {
     @Test(arguments: [

@@ -4,10 +4,10 @@ import HTTPClient
 import Hummingbird
 import HummingbirdTesting
 import Metrics
+import SwitchyardJSON
 import Testing
 
 @testable import PathStats
-import SwitchyardJSON
 
 /// Every path-stats route through the router, over the in-memory store. (The self load test
 /// calls this server over HTTP, so its run is an integration test; its input checks are here.)

@@ -1,9 +1,9 @@
 import FeatureKit
 import Foundation
+import Postgres
 import Synchronization
 
 @testable import ProductsOrders
-import Postgres
 
 /// The catalogue contract in memory: same answers as the Redis store, ids in byte order.
 final class InMemoryProductStore: ProductStore {
@@ -57,8 +57,9 @@ final class InMemoryProductStore: ProductStore {
 
     func lowStock(atMost threshold: Int64, limit: Int) async throws -> [(id: String, stock: Int64)] {
         catalogue.withLock { catalogue in
-            Array(catalogue.values.filter { $0.inStock <= threshold }.sorted { ($0.inStock, $0.id) < ($1.inStock, $1.id) }
-                .prefix(limit).map { ($0.id, $0.inStock) })
+            Array(
+                catalogue.values.filter { $0.inStock <= threshold }.sorted { ($0.inStock, $0.id) < ($1.inStock, $1.id) }
+                    .prefix(limit).map { ($0.id, $0.inStock) })
         }
     }
 

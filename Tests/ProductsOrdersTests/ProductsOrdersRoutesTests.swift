@@ -4,10 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Metrics
+import SwitchyardJSON
 import Testing
 
 @testable import ProductsOrders
-import SwitchyardJSON
 
 /// Every products-orders route through the router, over in-memory stores.
 @Suite struct ProductsOrdersRoutesTests {

@@ -1,8 +1,8 @@
 import FeatureKit
+import SwitchyardJSON
 import Testing
 
 @testable import ProductsOrders
-import SwitchyardJSON
 
 @Suite struct PriceTests {
     @Test(arguments: [
@@ -57,7 +57,10 @@ import SwitchyardJSON
         let lines = try ProductsOrdersValidation.orderLines(from: [
             "order_details": [["product_id": "a", "price": "1.5", "quantity": 2], ["product_id": "a", "price": 3, "quantity": 1]]
         ])
-        #expect(lines == [OrderLine(productID: "a", price: Price(cents: 150), quantity: 2), OrderLine(productID: "a", price: Price(cents: 300), quantity: 1)])
+        #expect(
+            lines == [
+                OrderLine(productID: "a", price: Price(cents: 150), quantity: 2), OrderLine(productID: "a", price: Price(cents: 300), quantity: 1),
+            ])
         let error = #expect(throws: APIError.self) {
             try ProductsOrdersValidation.orderLines(from: [
                 "order_details": [["product_id": "a", "price": "1.001", "quantity": 0], "x"]

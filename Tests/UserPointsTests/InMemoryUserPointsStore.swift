@@ -1,9 +1,9 @@
 import FeatureKit
 import Foundation
+import SwitchyardCore
 import Synchronization
 
 @testable import UserPoints
-import SwitchyardCore
 
 /// The store's contract in memory: users with points, one state row, the handover and the
 /// published generation. `lockHeldElsewhere` plays another replica's refresh.

@@ -4,10 +4,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Metrics
+import SwitchyardJSON
 import Testing
 
 @testable import UserPoints
-import SwitchyardJSON
 
 /// Every user-points route through the router, over the in-memory store.
 @Suite struct UserPointsRoutesTests {

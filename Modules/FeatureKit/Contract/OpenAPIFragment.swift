@@ -1,4 +1,5 @@
 import SwitchyardJSON
+
 /// A feature's part of `/openapi.json`: path items keyed by path relative to the feature's
 /// prefix (`/products/{id}`), and component schemas. The host prefixes, tags and merges them.
 public struct OpenAPIFragment: Sendable {
@@ -36,9 +37,10 @@ public enum OpenAPI {
 
     /// Error responses in the envelope shape, keyed by status.
     public static func errors(_ statuses: [Int]) -> [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: statuses.map { status in
-            (String(status), json(errorDescriptions[status] ?? "Error", schema: ref("Error")))
-        })
+        Dictionary(
+            uniqueKeysWithValues: statuses.map { status in
+                (String(status), json(errorDescriptions[status] ?? "Error", schema: ref("Error")))
+            })
     }
 
     static let errorDescriptions: [Int: String] = [

@@ -1,8 +1,8 @@
-import Logging
 import HTTPClient
+import Logging
+import Postgres
 import Redis
 import Synchronization
-import Postgres
 
 /// The shared clients features borrow. Each is created on first use, so only what an enabled
 /// feature asks for is ever connected, checked by `/ready`, and closed at shutdown.

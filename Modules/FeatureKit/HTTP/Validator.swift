@@ -1,4 +1,5 @@
 import SwitchyardJSON
+
 /// Collects every field error of one request so the client hears about all of them at once.
 ///
 ///     var validator = Validator()

@@ -38,7 +38,8 @@ public enum HTML {
     public static func barChart(_ bars: [(label: String, value: Int64)], metric name: String) -> String {
         guard let top = bars.map(\.value).max(), top > 0 else { return "<p class=\"empty\">No data yet.</p>" }
         let rowHeight = 22, labelWidth = 260, barWidth = 360
-        var svg = "<svg class=\"bars\" data-metric=\"\(escape(name))\" width=\"\(labelWidth + barWidth + 80)\" height=\"\(bars.count * rowHeight)\" role=\"img\">"
+        var svg =
+            "<svg class=\"bars\" data-metric=\"\(escape(name))\" width=\"\(labelWidth + barWidth + 80)\" height=\"\(bars.count * rowHeight)\" role=\"img\">"
         for (index, bar) in bars.enumerated() {
             let y = index * rowHeight
             let width = max(1, Int(Double(bar.value) / Double(top) * Double(barWidth)))
