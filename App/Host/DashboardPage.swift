@@ -7,13 +7,13 @@ import Synchronization
 /// It reloads itself every 5 seconds.
 final class DashboardPage: Sendable {
     private let started = ContinuousClock.now
-    private let metricsText: @Sendable () -> String
+    private let tallies: RouteTallies
     private let features: @Sendable () -> [MountedFeature]
     /// Request counts per route at the previous render, for the rate since then.
-    private let previous = Mutex<(at: ContinuousClock.Instant, counts: [String: Double])?>(nil)
+    private let previous = Mutex<(at: ContinuousClock.Instant, counts: [String: Int])?>(nil)
 
-    init(metricsText: @escaping @Sendable () -> String, features: @escaping @Sendable () -> [MountedFeature]) {
-        self.metricsText = metricsText
+    init(tallies: RouteTallies, features: @escaping @Sendable () -> [MountedFeature]) {
+        self.tallies = tallies
         self.features = features
     }
 
@@ -54,20 +54,21 @@ final class DashboardPage: Sendable {
         }
     }
 
-    /// Requests per second since the previous render and p99 per route, from the registry's
-    /// own histograms (p99 is the upper bound of the bucket it falls in).
+    /// Requests per second since the previous render and p99 per route, from the metrics
+    /// middleware's own counts (p99 is the upper bound of the bucket it falls in).
     private func routeTable() -> String {
-        let routes = RouteMetrics.parse(metricsText())
+        let routes = tallies.snapshot()
         let now = ContinuousClock.now
         let last = previous.withLock { previous in
-            defer { previous = (now, routes.mapValues(\.count)) }
+            defer { previous = (now, routes.mapValues(\.requests)) }
             return previous
         }
         let seconds = max(0.001, Double((now - (last?.at ?? started)) / .milliseconds(1)) / 1000)
         let rows = routes.keys.sorted().map { route -> [String] in
             let metrics = routes[route]!
-            let rate = (metrics.count - (last?.counts[route] ?? 0)) / seconds
-            return [route, String(format: "%.1f", rate), metrics.p99.map { String(format: "≤ %.1f", $0 * 1000) } ?? "–"]
+            let rate = Double(metrics.requests - (last?.counts[route] ?? 0)) / seconds
+            let p99 = metrics.p99.map { String(format: "≤ %.1f", Double($0 / .microseconds(1)) / 1000) } ?? "–"
+            return [route, String(format: "%.1f", rate), metrics.requests > 0 ? p99 : "–"]
         }
         return HTML.table(["Route", "Requests/s", "p99 (ms)"], rows, metric: "process.routes")
     }
@@ -79,38 +80,4 @@ final class DashboardPage: Sendable {
         table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;padding:2px 10px;text-align:left}
         svg.bars rect{fill:#3b78c4}svg.bars text{font-size:12px}.empty,.foot{color:#888}.error{color:#b00}
         """
-}
-
-/// Per route (`GET /path/{id}`): requests and the p99 bound, parsed from the Prometheus text.
-enum RouteMetrics {
-    struct Route {
-        var count: Double = 0
-        var buckets: [(bound: Double, count: Double)] = []
-        var p99: Double? {
-            guard count > 0 else { return nil }
-            return buckets.sorted { $0.bound < $1.bound }.first { $0.count >= 0.99 * count }?.bound
-        }
-    }
-
-    static func parse(_ text: String) -> [String: Route] {
-        var routes: [String: Route] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("http_request_duration_seconds_") {
-            guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}"),
-                let value = Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces))
-            else { continue }
-            var labels: [String: String] = [:]
-            for pair in line[line.index(after: open)..<close].split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { labels[String(parts[0])] = String(parts[1].dropFirst().dropLast()) }
-            }
-            guard let method = labels["method"], let route = labels["route"] else { continue }
-            let key = "\(method) \(route)"
-            if line.hasPrefix("http_request_duration_seconds_count") {
-                routes[key, default: Route()].count = value
-            } else if line.hasPrefix("http_request_duration_seconds_bucket"), let le = labels["le"] {
-                routes[key, default: Route()].buckets.append((le == "+Inf" ? .infinity : Double(le) ?? .infinity, value))
-            }
-        }
-        return routes
-    }
 }

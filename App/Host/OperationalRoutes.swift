@@ -8,6 +8,7 @@ import SwitchyardJSON
 /// `/` (an index) unless a feature mounted at the root answers it: always on, outside any prefix.
 struct OperationalRoutes {
     let registry: PrometheusCollectorRegistry
+    let tallies: RouteTallies
     let healthChecks: @Sendable () -> [any HealthCheck]
     let features: @Sendable () -> [MountedFeature]
     let docsAssetsURL: String
@@ -35,9 +36,7 @@ struct OperationalRoutes {
         }
         let docs = DocsPage.swaggerUI(assetsURL: docsAssetsURL)
         router.get("/docs") { _, _ in Response.html(docs) }
-        let metricsRegistry = registry
-        let dashboard = DashboardPage(
-            metricsText: { String(decoding: metricsRegistry.emitToBuffer(), as: UTF8.self) }, features: features)
+        let dashboard = DashboardPage(tallies: tallies, features: features)
         router.get("/dashboard") { _, _ in Response.html(await dashboard.render()) }
         let rootIsTaken = features().contains { mounted in
             mounted.routes.contains { $0.method == "GET" && $0.path == "/" }

@@ -4,16 +4,20 @@ import Prometheus
 import Synchronization
 
 /// Per-route request count and latency histogram. The route label is the matched route
-/// template (`/products/{id}`), never the raw path, so label cardinality stays bounded.
+/// template (`/products/{id}`), never the raw path, so label cardinality stays bounded. The
+/// latency runs until the body is written, so a streamed answer counts its whole stream.
 struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let registry: PrometheusCollectorRegistry
+    /// The same counts kept for the dashboard, which reads them directly.
+    let tallies: RouteTallies
     /// The registry's own lookup rebuilds label keys on every call; a route's series are few
     /// and fixed, so they are looked up once and kept here.
     private let series = SeriesCache()
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: PrometheusCollectorRegistry, tallies: RouteTallies) {
         self.registry = registry
+        self.tallies = tallies
     }
 
     static let buckets: [Duration] = [
@@ -30,7 +34,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     static var latency: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "http", metricName: "request_duration", unitName: "seconds",
-            helpText: "HTTP request latency by method and matched route")
+            helpText: "HTTP request latency until the body is written, by method and matched route")
     }
 
     func handle(
@@ -39,23 +43,34 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let start = ContinuousClock.now
         do {
-            let response = try await next(request, context)
-            record(request, context, status: response.status.code, since: start)
+            var response = try await next(request, context)
+            let (method, route, status) = (request.method.rawValue, Self.route(context), response.status.code)
+            let body = response.body
+            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+                do {
+                    try await body.write(writer)
+                } catch {
+                    record(method, route, status: status, since: start)
+                    throw error
+                }
+                record(method, route, status: status, since: start)
+            }
             return response
         } catch {
             // The envelope middleware sits inside this one, so only a failure of its own lands here.
-            record(request, context, status: 500, since: start)
+            record(request.method.rawValue, Self.route(context), status: 500, since: start)
             throw error
         }
     }
 
-    private func record(_ request: Request, _ context: AppRequestContext, status: Int, since start: ContinuousClock.Instant) {
-        let route =
-            switch context.endpointPath {
-            case nil, "NotFound": "unmatched"
-            case let path?: ("/" + path).replacingOccurrences(of: "//", with: "/")
-            }
-        let method = request.method.rawValue
+    private static func route(_ context: AppRequestContext) -> String {
+        switch context.endpointPath {
+        case nil, "NotFound": "unmatched"
+        case let path?: ("/" + path).replacingOccurrences(of: "//", with: "/")
+        }
+    }
+
+    private func record(_ method: String, _ route: String, status: Int, since start: ContinuousClock.Instant) {
         let key = "\(method) \(route) \(status)"
         let metrics = series.entries.withLock { series in
             if let known = series[key] { return known }
@@ -64,16 +79,62 @@ struct RequestMetricsMiddleware: RouterMiddleware {
                     descriptor: Self.requests,
                     labels: [("method", method), ("route", route), ("status", String(status))]),
                 latency: registry.makeDurationHistogram(
-                    descriptor: Self.latency, labels: [("method", method), ("route", route)], buckets: Self.buckets)
+                    descriptor: Self.latency, labels: [("method", method), ("route", route)], buckets: Self.buckets),
+                tally: tallies.tally(for: "\(method) \(route)")
             )
             series[key] = created
             return created
         }
+        let elapsed = ContinuousClock.now - start
         metrics.requests.increment()
-        metrics.latency.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+        metrics.latency.recordNanoseconds(Int64(elapsed / .nanoseconds(1)))
+        metrics.tally.record(elapsed)
     }
 }
 
 private final class SeriesCache: Sendable {
-    let entries = Mutex<[String: (requests: Counter, latency: DurationHistogram)]>([:])
+    let entries = Mutex<[String: (requests: Counter, latency: DurationHistogram, tally: RouteTally)]>([:])
+}
+
+/// Requests and latency buckets per route (`GET /products/{id}`), as the middleware counts them.
+final class RouteTallies: Sendable {
+    private let routes = Mutex<[String: RouteTally]>([:])
+
+    func tally(for route: String) -> RouteTally {
+        routes.withLock { routes in
+            if let tally = routes[route] { return tally }
+            let tally = RouteTally()
+            routes[route] = tally
+            return tally
+        }
+    }
+
+    /// Requests so far and the p99 bound (the upper bound of the bucket the 99th percentile falls in) per route.
+    func snapshot() -> [String: (requests: Int, p99: Duration?)] {
+        routes.withLock { $0 }.mapValues { $0.snapshot() }
+    }
+}
+
+final class RouteTally: Sendable {
+    /// Counts per bucket of `RequestMetricsMiddleware.buckets`, then one for anything slower.
+    private let counts = Mutex([Int](repeating: 0, count: RequestMetricsMiddleware.buckets.count + 1))
+
+    func record(_ elapsed: Duration) {
+        let bucket = RequestMetricsMiddleware.buckets.firstIndex { elapsed <= $0 } ?? RequestMetricsMiddleware.buckets.count
+        counts.withLock { $0[bucket] += 1 }
+    }
+
+    func snapshot() -> (requests: Int, p99: Duration?) {
+        let counts = counts.withLock { $0 }
+        let total = counts.reduce(0, +)
+        guard total > 0 else { return (0, nil) }
+        var seen = 0
+        for (index, count) in counts.enumerated() {
+            seen += count
+            if Double(seen) >= 0.99 * Double(total) {
+                return (total, index < RequestMetricsMiddleware.buckets.count ? RequestMetricsMiddleware.buckets[index] : nil)
+            }
+        }
+        return (total, nil)
+    }
 }

@@ -31,18 +31,19 @@ public struct Switchyard: Sendable {
         let serverAddress = ServerAddress()
         let mounted = try await mountFeatures(
             settings: settings, source: source, infrastructure: infrastructure, serverAddress: serverAddress,
-            metrics: PrometheusMetricsFactory(registry: registry), clock: clock, random: random)
+            metrics: DescribedMetricsFactory(registry: registry, descriptions: settings.enabledFeatures), clock: clock, random: random)
         try await migrate(mounted, infrastructure: infrastructure)
 
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
         // Middleware applies only to routes added after it, so it all goes first.
-        router.add(middleware: RequestMetricsMiddleware(registry: registry))
+        let tallies = RouteTallies()
+        router.add(middleware: RequestMetricsMiddleware(registry: registry, tallies: tallies))
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
         router.add(middleware: EventLoopAffinityMiddleware())
         let features = mounted
         OperationalRoutes(
-            registry: registry, healthChecks: { infrastructure.healthChecks }, features: { features },
+            registry: registry, tallies: tallies, healthChecks: { infrastructure.healthChecks }, features: { features },
             docsAssetsURL: settings.docsAssetsURL
         )
         .addRoutes(to: router)
@@ -114,7 +115,7 @@ public struct Switchyard: Sendable {
         let infrastructure = settings.makeInfrastructure()
         let mounted = try await mountFeatures(
             settings: settings, source: source, infrastructure: infrastructure,
-            metrics: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()), clock: .system, random: .system)
+            metrics: NOOPMetricsHandler.instance, clock: .system, random: .system)
         try await migrate(mounted, infrastructure: infrastructure)
         await infrastructure.close()
     }

@@ -7,6 +7,16 @@ import SwitchyardCore
 /// Players' overall achievement levels, computed from the upstream users API.
 public struct AchievementLevelFeature: Feature {
     public static let id = "achievement-level"
+    /// The spec fixes the first five names (part of its contract), `_count` suffix included.
+    public static let metricDescriptions = [
+        "get_all_users_levels_request_count": "Unfiltered GET /users requests",
+        "get_all_users_levels_filtered_request_count": "GET /users?level= requests",
+        "get_user_level_request_count": "GET /users/{id} requests",
+        "get_all_users_levels_duration": "GET /users latency in seconds",
+        "get_user_level_duration": "GET /users/{id} latency in seconds",
+        "upstream_requests_total": "Calls to the users API, by status (or error)",
+        "upstream_request_duration_seconds": "Latency of calls to the users API",
+    ]
     let service: AchievementLevelService
     let metrics: AchievementLevelMetrics
 

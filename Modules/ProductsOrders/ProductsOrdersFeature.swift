@@ -6,6 +6,10 @@ import Postgres
 /// The airship catalogue and its orders: products in Redis, orders in PostgreSQL.
 public struct ProductsOrdersFeature: Feature {
     public static let id = "products-orders"
+    public static let metricDescriptions = [
+        "orders_created_total": "Orders stored",
+        "order_stock_rejections_total": "Orders refused for insufficient stock",
+    ]
     let service: ProductsOrdersService
 
     public init(_ dependencies: FeatureDependencies) async throws {

@@ -66,6 +66,18 @@ import Testing
         }
     }
 
+    /// A streamed answer is timed until its last byte, not until its headers.
+    @Test func latencyCoversTheWholeBody() async throws {
+        try await makeServer().application.test(.live) { client in
+            try await client.execute(uri: "/echo/stream", method: .get) { #expect($0.text == "[]") }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = response.text
+                #expect(text.contains(#"http_request_duration_seconds_bucket{method="GET",route="/echo/stream",le="0.25"} 0"#), "\(text)")
+                #expect(text.contains(#"http_request_duration_seconds_count{method="GET",route="/echo/stream"} 1"#))
+            }
+        }
+    }
+
     @Test func featuresListsPrefixesAndRoutes() async throws {
         try await makeServer().application.test(.router) { client in
             try await client.execute(uri: "/features", method: .get) { response in
@@ -77,7 +89,7 @@ import Testing
                 #expect(echo["prefix"] == "/echo")
                 #expect(
                     echo["routes"] == [
-                        "POST /echo/admin/reset", "POST /echo/items", "GET /echo/items/{id}", "GET /echo/slow",
+                        "POST /echo/admin/reset", "POST /echo/items", "GET /echo/items/{id}", "GET /echo/slow", "GET /echo/stream",
                     ])
             }
         }

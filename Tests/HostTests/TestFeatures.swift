@@ -2,6 +2,7 @@ import FeatureKit
 import Foundation
 import Hummingbird
 import Metrics
+import NIOCore
 import SwitchyardJSON
 import Synchronization
 
@@ -38,6 +39,17 @@ struct EchoFeature: Feature {
             try await Task.sleep(for: .milliseconds(500))
             return .json(["slow": true])
         }
+        // Headers at once, the rest of the body 300 ms later.
+        routes.get("/stream") { _, _ -> Response in
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "["))
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await writer.write(ByteBuffer(string: "]"))
+                    try await writer.finish(nil)
+                })
+        }
         routes.group("/admin").add(middleware: AdminAuthMiddleware(token: adminToken))
             .post("/reset") { _, _ in Response.json(["reset": true]) }
     }
@@ -59,6 +71,7 @@ struct EchoFeature: Feature {
                 ],
                 "/items/{id}": ["get": ["responses": ["200": OpenAPI.json("Item", schema: ["type": "object"])]]],
                 "/slow": ["get": ["responses": ["200": OpenAPI.json("Slow", schema: ["type": "object"])]]],
+                "/stream": ["get": ["responses": ["200": OpenAPI.json("Streamed", schema: ["type": "array"])]]],
                 "/admin/reset": [
                     "post": ["responses": OpenAPI.responses(OpenAPI.json("Reset", schema: ["type": "object"]), errors: [401])]
                 ],

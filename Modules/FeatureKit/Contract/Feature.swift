@@ -32,6 +32,9 @@ public protocol Feature: Sendable {
     /// Its section of `/dashboard`: cheap reads only (top-N, counters, caches), never a scan
     /// or an upstream fan-out. Nil shows nothing.
     func dashboard() async throws -> DashboardSection?
+
+    /// The HELP text of each metric the feature makes, by name: `/metrics` prints it.
+    static var metricDescriptions: [String: String] { get }
 }
 
 extension Feature {
@@ -39,6 +42,7 @@ extension Feature {
     public func prepare() async throws {}
     public var backgroundServices: [any Service] { [] }
     public func dashboard() async throws -> DashboardSection? { nil }
+    public static var metricDescriptions: [String: String] { [:] }
 }
 
 /// What a feature may use. Shared clients are opened on first use, so a disabled feature,
