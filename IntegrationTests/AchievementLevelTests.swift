@@ -56,47 +56,7 @@ import UsersAPIStub
         }
     }
 
-    @Test func levelFilterAndSingleUser() async throws {
-        try await withServer(stub: .init(users: 11)) { client, _ in
-            for query in ["gold", "GOLD", "Gold"] {
-                let (status, body) = try await Self.get(client, "/users?level=\(query)")
-                #expect(status == .ok)
-                #expect((body.arrayValue ?? []).compactMap { $0["user"]?["id"]?.intValue } == [5, 6, 7, 9])
-            }
-            let (badStatus, bad) = try await Self.get(client, "/users?level=diamond")
-            #expect(badStatus == .badRequest)
-            #expect(bad["error"] == "VALIDATION_ERROR")
-
-            let (status, platinum) = try await Self.get(client, "/users/8")
-            #expect(status == .ok)
-            #expect(platinum["overallAchievementLevel"] == "Platinum")
-            #expect(platinum["user"]?["id"] == 8)
-            let (missingStatus, missing) = try await Self.get(client, "/users/999")
-            #expect(missingStatus == .notFound)
-            #expect(missing["error"] == "USER_NOT_FOUND")
-            let (wordStatus, word) = try await Self.get(client, "/users/abc")
-            #expect(wordStatus == .badRequest)
-            #expect(word["error"] == "BAD_REQUEST")
-        }
-    }
-
-    @Test func vanishedUserIsLeftOutAndFailingUserIs502WithDetails() async throws {
-        try await withServer(stub: .init(users: 11, vanished: [3]), settings: ["FEATURES_ACHIEVEMENT_LEVEL_CACHE_TTL": "0"]) { client, _ in
-            let (status, body) = try await Self.get(client, "/users")
-            #expect(status == .ok)
-            #expect(Self.levels(body).keys.sorted() == [1, 2, 4, 5, 6, 7, 8, 9, 10, 11])
-            let (single, _) = try await Self.get(client, "/users/3")
-            #expect(single == .notFound)
-        }
-        try await withServer(stub: .init(users: 11, failing: [4, 6]), settings: ["FEATURES_ACHIEVEMENT_LEVEL_MAX_RETRIES": "1"]) { client, _ in
-            let (status, body) = try await Self.get(client, "/users")
-            #expect(status == .badGateway)
-            #expect(body["error"] == "UPSTREAM_ERROR")
-            let details = body["details"]?.arrayValue ?? []
-            #expect(details.compactMap { $0["user_id"]?.intValue } == [4, 6])
-            #expect(details.allSatisfy { $0["status"] == 500 })
-        }
-    }
+    // The level filter, single users, bad ids, vanished and failing users: AchievementLevelRoutesTests (unit).
 
     @Test func alwaysFailingUpstreamIs502AndUnreachableToo() async throws {
         try await withServer(stub: .init(users: 11, errorRate: 1.0)) { client, stub in

@@ -38,7 +38,7 @@ import UsersAPIStub
     }
 
     static func get(_ client: any TestClientProtocol, _ uri: String) async throws -> (HTTPResponse.Status, JSONValue) {
-        try await client.execute(uri: "/achievement-level" + uri, method: .get) { ($0.status, $0.json ?? .null) }
+        try await client.json(.get, "/achievement-level" + uri)
     }
 
     @Test func everyBoundaryUserInUpstreamOrderThenFromTheCache() async throws {

@@ -28,9 +28,7 @@ import Testing
     static func send(
         _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil
     ) async throws -> (HTTPResponse.Status, JSONValue) {
-        try await client.execute(
-            uri: "/area-mode" + uri, method: method, headers: body == nil ? [:] : jsonHeaders, body: body.map { ByteBuffer(string: $0) }
-        ) { ($0.status, $0.json ?? .null) }
+        try await client.json(method, "/area-mode" + uri, body)
     }
 
     @Test func eventsThenStatsThenAreas() async throws {

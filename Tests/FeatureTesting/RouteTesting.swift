@@ -25,6 +25,20 @@ extension TestResponse {
 
 public let jsonHeaders: HTTPFields = [.contentType: "application/json"]
 
+extension TestClientProtocol {
+    /// Sends `body` as JSON (nothing when nil) and returns the status and the answer's JSON
+    /// (null when it is not JSON).
+    public func json(
+        _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> (HTTPResponse.Status, JSONValue) {
+        var fields = headers
+        if body != nil { fields[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }) {
+            ($0.status, $0.json ?? .null)
+        }
+    }
+}
+
 /// A clock the test moves by hand.
 public final class ManualClock: Sendable {
     private let current: Mutex<Date>

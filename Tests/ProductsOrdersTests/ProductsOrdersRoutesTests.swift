@@ -25,9 +25,7 @@ import Testing
     static func send(
         _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil
     ) async throws -> (HTTPResponse.Status, JSONValue) {
-        try await client.execute(
-            uri: "/po" + uri, method: method, headers: body == nil ? [:] : jsonHeaders, body: body.map { ByteBuffer(string: $0) }
-        ) { ($0.status, $0.json ?? .null) }
+        try await client.json(method, "/po" + uri, body)
     }
 
     static let odyssey = #"{"id":"the_odyssey","title":"The Odyssey","passenger_capacity":101,"maximum_speed":5,"in_stock":10}"#
