@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "Postgres",
             dependencies: [
-                "CLibPQ",
+                "CLibPQ", "SwitchyardCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,13 +63,13 @@ let package = Package(
             dependencies: ["CCurl", "SwitchyardCore", .product(name: "NIOCore", package: "swift-nio")],
             path: "Modules/HTTPClient"),
 
-        // Building blocks with no I/O: the clock and randomness features are given, a FIFO
-        // semaphore, one shared run of the same work.
+        // Building blocks with no I/O: the clock and randomness features are given, timestamps
+        // as the API writes them, a FIFO semaphore, one shared run of the same work.
         .target(
             name: "SwitchyardCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             path: "Modules/Core"),
-        // The JSON value, its parser and writer, and timestamps as the API writes them.
+        // The JSON value, its parser and writer.
         .target(name: "SwitchyardJSON", path: "Modules/JSON"),
 
         // The plug-in contract every feature builds on.
@@ -109,7 +109,7 @@ let package = Package(
             path: "Modules/AchievementLevel"),
         .target(
             name: "ProductsOrders",
-            dependencies: ["FeatureKit", "Postgres", "Redis", "SwitchyardJSON", hummingbird, metrics, logging],
+            dependencies: ["FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging],
             path: "Modules/ProductsOrders"),
         // The upstream users API that achievement-level calls, served by `switchyard users-api-stub`:
         // JSON and Hummingbird only, none of the C libraries.
@@ -155,6 +155,7 @@ let package = Package(
                 "FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/FeatureTesting"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SwitchyardCore"], path: "Tests/PostgresTests"),
         .testTarget(
             name: "FeatureKitTests", dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON"], path: "Tests/FeatureKitTests"),
         .testTarget(

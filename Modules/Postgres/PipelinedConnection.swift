@@ -83,7 +83,8 @@ final class PipelinedConnection: @unchecked Sendable {
         for (job, result) in zip(batch, results) {
             job.continuation.resume(with: result.mapError { $0 })
         }
-        if connection.isConnectionLost { self.connection = nil }
+        // A lost connection, or one with results still unread, is closed; the next batch opens another.
+        if connection.isConnectionLost || connection.isOutOfStep { self.connection = nil }
     }
 
     private func connected() throws -> PostgresConnection {

@@ -59,7 +59,12 @@ public final class PostgresClient: PostgresQuerying {
         do {
             try await transaction.run { try $0.simpleQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue)") }
             let result = try await body(transaction)
-            try await transaction.run { try $0.simpleQuery("COMMIT") }
+            // A transaction with a failed statement (whose error the body swallowed) is rolled
+            // back by COMMIT: PostgreSQL answers `ROLLBACK`, which must not pass for success.
+            let commit = try await transaction.run { try $0.simpleQuery("COMMIT") }
+            guard commit.commandTag == "COMMIT" else {
+                throw PostgresError.server(sqlState: "25P02", message: "the transaction was rolled back at COMMIT (\(commit.commandTag))")
+            }
             pool.release(connection)
             return result
         } catch {

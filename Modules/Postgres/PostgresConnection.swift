@@ -8,6 +8,12 @@ final class PostgresConnection: @unchecked Sendable {
     let connection: OpaquePointer
     /// Prepared statement name for each SQL text this connection has prepared.
     var prepared: [String: String] = [:]
+    /// Numbers prepared statement names; it only grows, so a failed prepare never leaves a
+    /// name that a later statement could be given while another SQL text still holds it.
+    private var statementCount = 0
+    /// Set when a pipeline stopped with statements sent but not read: their results would go to
+    /// the next caller, so the connection must be closed, never reused.
+    var isOutOfStep = false
 
     private init(connection: OpaquePointer) {
         self.connection = connection
@@ -41,7 +47,7 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Connected and outside any transaction: safe to lend to the next caller. Anything else is
     /// discarded rather than lend out its state.
-    var isReusable: Bool { !isConnectionLost && PQtransactionStatus(connection) == PQTRANS_IDLE }
+    var isReusable: Bool { !isConnectionLost && !isOutOfStep && PQtransactionStatus(connection) == PQTRANS_IDLE }
 
     /// A statement with bound parameters, prepared once per connection and SQL text.
     func query(_ sql: String, _ parameters: [PostgresParameter]) throws -> PostgresRows {
@@ -97,7 +103,7 @@ final class PostgresConnection: @unchecked Sendable {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_SINGLE_TUPLE:
             return rows(of: result)
         default:
-            throw unavailableOrServerError(result)
+            throw statementError(result)
         }
     }
 
@@ -111,7 +117,17 @@ final class PostgresConnection: @unchecked Sendable {
             }
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return PostgresRows(columns: columns, values: values, affectedRows: affected)
+        return PostgresRows(
+            columns: columns, values: values, affectedRows: affected, commandTag: String(cString: PQcmdStatus(result)))
+    }
+
+    /// A failed statement's error on a live connection: its SQLSTATE, or XX000 with libpq's
+    /// description for results that carry none (an empty query, say).
+    func statementError(_ result: OpaquePointer) -> PostgresError {
+        if isConnectionLost { return .unavailable(errorMessage) }
+        let field = { (code: UInt8) in PQresultErrorField(result, Int32(code)).map { String(cString: $0) } }
+        let message = field(UInt8(ascii: "M")) ?? String(cString: PQresStatus(PQresultStatus(result)))
+        return .server(sqlState: field(UInt8(ascii: "C")) ?? "XX000", message: message)
     }
 
     func unavailableOrServerError(_ result: OpaquePointer?) -> PostgresError {
@@ -127,9 +143,14 @@ final class PostgresConnection: @unchecked Sendable {
         String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    func nextStatementName() -> String {
+        defer { statementCount += 1 }
+        return "switchyard_\(statementCount)"
+    }
+
     private func statementName(for sql: String, parameterCount: Int) throws -> String {
         if let name = prepared[sql] { return name }
-        let name = "switchyard_\(prepared.count)"
+        let name = nextStatementName()
         let result = PQprepare(connection, name, sql, Int32(parameterCount), nil)
         _ = try consume(result)
         prepared[sql] = name

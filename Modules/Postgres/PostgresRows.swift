@@ -4,12 +4,15 @@ public struct PostgresRows: Sendable {
     public let rows: [PostgresRow]
     /// Rows affected, for INSERT/UPDATE/DELETE/COPY.
     public let affectedRows: Int
+    /// The server's command tag: `INSERT 0 1`, `COMMIT`, or `ROLLBACK` for a COMMIT of a failed transaction.
+    public let commandTag: String
 
-    init(columns: [String], values: [[String?]], affectedRows: Int) {
+    init(columns: [String], values: [[String?]], affectedRows: Int, commandTag: String) {
         self.columns = columns
         let index = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         rows = values.map { PostgresRow(values: $0, columnIndex: index) }
         self.affectedRows = affectedRows
+        self.commandTag = commandTag
     }
 
     public var first: PostgresRow? { rows.first }

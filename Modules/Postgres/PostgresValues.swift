@@ -1,4 +1,5 @@
 import Foundation
+import SwitchyardCore
 
 /// A value bound as a statement parameter, sent in PostgreSQL's text form (bytea as binary).
 /// Parameters are always bound, never spliced into SQL.
@@ -79,13 +80,10 @@ extension UUID: PostgresEncodable, PostgresDecodable {
 
 /// timestamptz. Sessions run with `DateStyle=ISO` and `TimeZone=UTC`, so the text form is fixed.
 extension Date: PostgresEncodable, PostgresDecodable {
-    /// Microsecond precision, PostgreSQL's own; Foundation's ISO 8601 style stops at milliseconds.
+    /// Microsecond precision, PostgreSQL's own: rounded to a whole microsecond first, then
+    /// split, so a fraction never rounds up to a seventh digit.
     public var postgresParameter: PostgresParameter {
-        let seconds = timeIntervalSince1970.rounded(.down)
-        let micros = Int(((timeIntervalSince1970 - seconds) * 1_000_000).rounded())
-        let whole = Date(timeIntervalSince1970: seconds)
-            .formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().time(includingFractionalSeconds: false))
-        return .text(whole.replacingOccurrences(of: "Z", with: "") + ".\(String(format: "%06d", micros))+00")
+        .text(iso8601(self))
     }
 
     public init(postgresText text: String) throws {

@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import SwitchyardCore
 import SwitchyardJSON
 
 /// HTTP only: decodes and validates, calls the service, encodes what it returns.

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Postgres
 import ServiceLifecycle
+import SwitchyardCore
 import SwitchyardJSON
 
 /// A million users whose points are re-rolled every interval; "up to 2 users above the bar".

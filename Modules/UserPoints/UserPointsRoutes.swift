@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import SwitchyardCore
 import SwitchyardJSON
 
 /// HTTP only: calls the service and encodes what it returns.

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Metrics
+import SwitchyardCore
 import SwitchyardJSON
 import Testing
 

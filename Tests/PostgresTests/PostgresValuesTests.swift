@@ -1,0 +1,69 @@
+import Foundation
+import SwitchyardCore
+import Testing
+
+@testable import Postgres
+
+@Suite struct TimestampParameterTests {
+    /// Splits `2026-11-26T21:52:36.123456Z` into whole seconds (read by Foundation) and the digits after the point.
+    static func parse(_ text: String) -> (seconds: Int64, fraction: Substring)? {
+        guard let dot = text.firstIndex(of: "."), text.hasSuffix("Z") else { return nil }
+        let style = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().time(includingFractionalSeconds: false)
+        guard let whole = try? style.parse(String(text[..<dot]) + "Z") else { return nil }
+        return (Int64(whole.timeIntervalSince1970), text[text.index(after: dot)..<text.index(before: text.endIndex)])
+    }
+
+    /// 100,000 random instants, half of them a hair below a whole second: the parameter is the
+    /// instant rounded to a microsecond, with exactly six fraction digits.
+    @Test func fractionsNeverRoundIntoASeventhDigit() throws {
+        let random = RandomSource.seeded(11)
+        for index in 0..<100_000 {
+            let whole = Double(random.int(in: -2_000_000_000...4_000_000_000))
+            let fraction =
+                index.isMultiple(of: 2)
+                ? 0.999_999_5 + Double(random.int(in: 0...4_999)) / 1e10 : Double(random.int(in: 0...999_999_999)) / 1e9
+            let date = Date(timeIntervalSince1970: whole + fraction)
+            guard case .text(let text) = date.postgresParameter, let parsed = Self.parse(text) else {
+                Issue.record("not an ISO 8601 UTC timestamp: \(date.postgresParameter)")
+                return
+            }
+            #expect(parsed.fraction.count == 6, "\(text)")
+            let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+            #expect(parsed.seconds * 1_000_000 + (Int64(parsed.fraction) ?? -1) == micros, "\(text) for \(date.timeIntervalSince1970)")
+        }
+    }
+}
+
+@Suite struct ConnectionStringTests {
+    @Test func theStringsOwnParametersWinAndOptionsJoin() throws {
+        let configuration = try PostgresConfiguration(
+            url: "postgres://app@/db?host=/run/postgresql&connect_timeout=9&application_name=billing&options=-c%20search_path%3Dx",
+            statementTimeout: .seconds(3))
+        let parameters = Dictionary(uniqueKeysWithValues: configuration.connectionParameters.map { ($0.keyword, $0.value) })
+        #expect(parameters["host"] == "/run/postgresql")
+        #expect(parameters["dbname"] == "db")
+        #expect(parameters["connect_timeout"] == "9")
+        #expect(parameters["application_name"] == "billing")
+        #expect(parameters["options"] == "-c DateStyle=ISO -c TimeZone=UTC -c client_encoding=UTF8 -c statement_timeout=3000 -c search_path=x")
+    }
+
+    @Test func defaultsFillWhatTheStringLeavesOut() throws {
+        let parameters = Dictionary(
+            uniqueKeysWithValues: try PostgresConfiguration(url: "host=db user=app").connectionParameters.map { ($0.keyword, $0.value) })
+        #expect(parameters["connect_timeout"] == "5")
+        #expect(parameters["application_name"] == "switchyard")
+    }
+
+    @Test(arguments: [
+        "postgres://u:hunter2@host/db?colour=red", "postgres//user:hunter2@db", "postgres://u:hunter%ZZ2@h/db",
+        "user=x password='hunter2", "password=hunter2 bogus", "postgres://u:hunter2@[::1/db",
+    ])
+    func malformedStringsNeverShowThePassword(url: String) {
+        #expect(throws: PostgresError.self) { try PostgresConfiguration(url: url) }
+        do {
+            _ = try PostgresConfiguration(url: url)
+        } catch {
+            #expect(!"\(error)".contains("hunter"), "\(error)")
+        }
+    }
+}
