@@ -98,7 +98,8 @@ import Testing
                 } else {
                     #expect((200..<300).contains(status.code), "\(probe.uri) with \(down) down: \(status)")
                 }
-                #expect(took < .milliseconds(2500), "\(probe.uri) took \(took)")
+                // Timeouts are 1 s; 5 s allows for a loaded machine and still rules out hanging.
+                #expect(took < .seconds(5), "\(probe.uri) took \(took)")
             }
         }
         let (status, problems) = try await Self.readyProblem(client)

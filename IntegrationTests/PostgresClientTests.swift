@@ -160,13 +160,11 @@ import Testing
         async let first = hold()
         async let second = hold()
         try await Task.sleep(for: .milliseconds(200))
-        let start = ContinuousClock.now
         let error = await #expect(throws: PostgresError.self) {
             try await small.transaction { try await $0.query("SELECT 1") }
         }
         // Only the acquire timeout says this; a connection freed by a holder would have served it.
         #expect(error?.description.contains("no connection free within") == true, "\(String(describing: error))")
-        #expect(ContinuousClock.now - start < .seconds(3))
         // Once the holders return their connections, transactions get one again.
         _ = try await (first, second)
         #expect(try await small.transaction { try await $0.query("SELECT 1 AS one").first!.decode(Int.self, "one") } == 1)

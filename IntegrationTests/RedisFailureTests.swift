@@ -39,22 +39,22 @@ import Testing
         #expect(outcomes.ok > 0)
         #expect(outcomes.unavailable > 0)
 
-        // While it is down, each command fails quickly instead of hanging.
-        let start = ContinuousClock.now
-        await #expect(throws: RedisError.self) { try await client.send("GET", "k") }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // While it is down, each command fails at once instead of waiting out the command
+        // timeout: the error says unavailable, where a wait would have ended in `.timeout`.
+        let error = await #expect(throws: RedisError.self) { try await client.send("GET", "k") }
+        #expect(error?.isUnavailable == true && error != .timeout, "\(String(describing: error))")
 
         try await server.start()
         let restarted = ContinuousClock.now
         var recovered = false
-        while ContinuousClock.now - restarted < .seconds(2) {
+        while ContinuousClock.now - restarted < .seconds(10) {  // a hang guard; it takes one backoff
             if (try? await client.send("PING")) == .status("PONG") {
                 recovered = true
                 break
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(recovered, "client did not recover within 2 s of the restart")
+        #expect(recovered, "client did not recover within 10 s of the restart")
         await client.close()
     }
 
@@ -80,9 +80,8 @@ import Testing
         try await server.start()
         let client = RedisClient(
             configuration: try RedisConfiguration(url: server.url, connections: 1, commandTimeout: .milliseconds(300)))
-        let start = ContinuousClock.now
+        // BLPOP would answer nil after 5 s: the timeout error is the 300 ms deadline's.
         await #expect(throws: RedisError.timeout) { try await client.send("BLPOP", "never", 5) }
-        #expect(ContinuousClock.now - start < .seconds(2))
         var answered = false
         for _ in 0..<50 where !answered {
             answered = (try? await client.send("PING")) == .status("PONG")

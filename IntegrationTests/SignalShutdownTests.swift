@@ -52,7 +52,8 @@ import UsersAPIStub
         let status = await exit.value
         refresher.cancel()
         #expect(status == 0)
-        #expect(ContinuousClock.now - signalled < .seconds(7))
+        // The drain bound is 5 s; 15 s only guards against a hang on a loaded machine.
+        #expect(ContinuousClock.now - signalled < .seconds(15))
         await #expect(throws: HTTPClientError.self) { try await client.get(base + "/health", timeout: .seconds(2)) }
         await client.shutdown()
 
