@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import Testing
 
 /// Callers sharing pipelined connections never get one another's answers, whatever a
@@ -90,5 +91,46 @@ import Testing
         #expect(try await client.query("SELECT count(*) AS n FROM \(table)").first?.decode(Int.self, "n") == 0)
         try await client.execute("DROP TABLE \(table)")
         await client.close()
+    }
+}
+
+/// Waiting for a pooled connection: a caller that goes away gets its own cancellation at once,
+/// never a wait with no end nor a database error; a closed client answers with a PostgreSQL error.
+@Suite struct PostgresPoolWaitTests {
+    final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
+    @Test func aCancelledWaiterLeavesAtOnceWithCancellation() async throws {
+        let client = PostgresClient(
+            configuration: try PostgresConfiguration(
+                url: try TestEnvironment.databaseURL, minConnections: 0, maxConnections: 1, acquireTimeout: .seconds(60)))
+        let holderDone = Flag()
+        let holder = Task {
+            try await client.transaction { try await $0.execute("SELECT pg_sleep(3)") }
+            holderDone.value.store(true, ordering: .relaxed)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        for cancelFirst in [true, false] {
+            let waiter = Task { try await client.transaction { try await $0.query("SELECT 1") } }
+            if !cancelFirst { try await Task.sleep(for: .milliseconds(100)) }
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+            // It did not wait for the connection: the holder still has it.
+            let holderFinished = holderDone.value.load(ordering: .relaxed)
+            #expect(!holderFinished)
+        }
+        try await holder.value
+        #expect(try await client.transaction { try await $0.query("SELECT 1 AS one").first?.decode(Int.self, "one") } == 1)
+        await client.close()
+    }
+
+    @Test func aClosedClientAnswersWithAPostgresError() async throws {
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: try TestEnvironment.databaseURL, minConnections: 0))
+        _ = try await client.transaction { try await $0.query("SELECT 1") }
+        await client.close()
+        let error = await #expect(throws: PostgresError.self) { try await client.transaction { try await $0.query("SELECT 1") } }
+        #expect(error?.isUnavailable == true)
+        await #expect(throws: PostgresError.self) { try await client.copyIn("COPY nothing FROM STDIN", rows: []) }
     }
 }

@@ -22,6 +22,9 @@ final class ConnectionPool: Sendable {
         var open = 0
         var waiters = CircularBuffer<Waiter>()
         var nextWaiterID = 0
+        /// Waiters with an id but not queued yet, and the error if they were given up on
+        /// (timer or cancellation) meanwhile: they must not queue then, or nothing would end the wait.
+        var unqueued: [Int: (any Error)?] = [:]
         var closed = false
     }
 
@@ -40,12 +43,21 @@ final class ConnectionPool: Sendable {
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let connection = try await acquire()
         do {
-            let result = try await threads.runIfActive { try body(connection) }
+            let result = try await onPoolThread { try body(connection) }
             release(connection)
             return result
         } catch {
             release(connection)
             throw error
+        }
+    }
+
+    /// `body` on one of the pool's threads; once the pool is closed, a PostgreSQL error.
+    func onPoolThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await threads.runIfActive(body)
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw PostgresError.unavailable("client closed")
         }
     }
 
@@ -56,7 +68,7 @@ final class ConnectionPool: Sendable {
         case .open:
             do {
                 let configuration = self.configuration
-                return try await threads.runIfActive { try PostgresConnection.connect(configuration) }
+                return try await onPoolThread { try PostgresConnection.connect(configuration) }
             } catch {
                 releaseSlot()
                 throw error as? PostgresError ?? .unavailable("\(error)")
@@ -66,15 +78,17 @@ final class ConnectionPool: Sendable {
 
     func release(_ connection: PostgresConnection) {
         if !connection.isReusable {
+            discard(connection)
             releaseSlot()
             return
         }
-        let waiter = state.withLock { state -> Waiter? in
-            if state.closed { return nil }
-            if let waiter = state.waiters.popFirst() { return waiter }
+        let (waiter, closed) = state.withLock { state -> (Waiter?, Bool) in
+            if state.closed { return (nil, true) }
+            if let waiter = state.waiters.popFirst() { return (waiter, false) }
             state.idle.append(connection)
-            return nil
+            return (nil, false)
         }
+        if closed { discard(connection) }
         waiter?.continuation.resume(returning: .existing(connection))
     }
 
@@ -95,8 +109,8 @@ final class ConnectionPool: Sendable {
             return (state.idle, Array(state.waiters))
         }
         for waiter in waiters { waiter.continuation.resume(throwing: PostgresError.unavailable("client closed")) }
-        // PQfinish (in deinit) says goodbye over the socket: do it on a pool thread.
-        try? await threads.runIfActive { withExtendedLifetime(idle) {} }
+        // PQfinish says goodbye over the socket and may block: on a pool thread, never the caller's.
+        try? await threads.runIfActive { idle.forEach { $0.close() } }
         try? await threads.shutdownGracefully()
     }
 
@@ -117,34 +131,47 @@ final class ConnectionPool: Sendable {
     private func waitForLease() async throws -> Lease {
         let id = state.withLock { state in
             defer { state.nextWaiterID += 1 }
+            state.unqueued[state.nextWaiterID] = .some(nil)
             return state.nextWaiterID
         }
         let timeout = configuration.acquireTimeout
         let timer = Task {
             try await Task.sleep(for: timeout)
-            self.abandon(waiter: id, with: .unavailable("no connection free within \(timeout)"))
+            self.abandon(waiter: id, with: PostgresError.unavailable("no connection free within \(timeout)"))
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let stillOpen = state.withLock { state -> Bool in
-                    if state.closed { return false }
+                let refusal = state.withLock { state -> (any Error)? in
+                    if state.closed { return PostgresError.unavailable("client closed") }
+                    if case let reason?? = state.unqueued.removeValue(forKey: id) { return reason }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return true
+                    return nil
                 }
-                if !stillOpen { continuation.resume(throwing: PostgresError.unavailable("client closed")) }
+                if let refusal { continuation.resume(throwing: refusal) }
             }
         } onCancel: {
-            self.abandon(waiter: id, with: .unavailable("cancelled while waiting for a connection"))
+            // The caller went away: its own cancellation, not a database outage.
+            self.abandon(waiter: id, with: CancellationError())
         }
     }
 
-    private func abandon(waiter id: Int, with error: PostgresError) {
+    /// Ends a wait with `error`, whether the waiter is queued yet or not.
+    private func abandon(waiter id: Int, with error: any Error) {
         let waiter = state.withLock { state -> Waiter? in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
+                // Not queued yet: it will see this when it tries; already served: nothing to do.
+                if case .some(nil) = state.unqueued[id] { state.unqueued[id] = error }
+                return nil
+            }
             return state.waiters.remove(at: index)
         }
         waiter?.continuation.resume(throwing: error)
+    }
+
+    /// Closes a connection that will not be lent again, on a pool thread (PQfinish may block).
+    private func discard(_ connection: PostgresConnection) {
+        threads.submit { _ in connection.close() }
     }
 
     /// A connection went away: its slot passes to the first waiter, who opens a new one.

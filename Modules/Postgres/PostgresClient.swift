@@ -133,6 +133,6 @@ public struct PostgresTransaction: PostgresQuerying {
     @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let connection = self.connection
-        return try await pool.threads.runIfActive { try body(connection) }
+        return try await pool.onPoolThread { try body(connection) }
     }
 }

@@ -19,8 +19,18 @@ final class PostgresConnection: @unchecked Sendable {
         self.connection = connection
     }
 
-    deinit {
+    private var closed = false
+
+    /// Says goodbye to the server and frees the connection. It may block on the socket, so its
+    /// owner calls it on a thread of its own; deinit only catches a connection never closed.
+    func close() {
+        guard !closed else { return }
+        closed = true
         PQfinish(connection)
+    }
+
+    deinit {
+        close()
     }
 
     /// Connects with the configuration's parameters (the connection string's own, the session
