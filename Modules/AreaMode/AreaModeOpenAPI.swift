@@ -61,7 +61,7 @@ enum AreaModeOpenAPI {
                     ],
                     "responses": OpenAPI.responses(
                         OpenAPI.json("What was generated and how it applied", schema: OpenAPI.ref("AreaModeGenerateReport")),
-                        errors: [400, 401, 503]),
+                        errors: [400, 401, 429, 503]),
                 ]
             ],
         ],

@@ -30,6 +30,7 @@ struct AreaModeService: Sendable {
     let eventCounters: [Outcome: Counter]
     let cacheHits: Counter
     let cacheMisses: Counter
+    let generators = BusyGate()
 
     init(store: any AreaModeStore, cache: any AreaStatsCache, metrics: any MetricsFactory) {
         self.store = store
@@ -73,7 +74,12 @@ struct AreaModeService: Sendable {
     }
 
     /// Random events, applied through `ingest` in batches like any client's.
+    /// One generator run at a time per process: each can write a million events.
     func generate(_ parameters: GenerationParameters, random: RandomSource) async throws -> IngestReport {
+        try await generators.run { try await runGenerator(parameters, random: random) }
+    }
+
+    private func runGenerator(_ parameters: GenerationParameters, random: RandomSource) async throws -> IngestReport {
         var report = IngestReport()
         var batch: [AreaEvent] = []
         for event in parameters.events(random: random) {

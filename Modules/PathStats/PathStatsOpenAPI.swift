@@ -63,7 +63,7 @@ enum PathStatsOpenAPI {
                         ["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 0]]
                     ],
                     "responses": OpenAPI.responses(
-                        OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport")), errors: [400, 401, 503]),
+                        OpenAPI.json("What was sent and the counts after", schema: OpenAPI.ref("PathLoadTestReport")), errors: [400, 401, 429, 503]),
                 ]
             ],
         ],

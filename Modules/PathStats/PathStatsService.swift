@@ -15,6 +15,7 @@ struct PathStatsService: Sendable {
     let testConcurrency: Int
     let hits: Counter
     let distinctPaths: Gauge
+    let loadTests = BusyGate()
 
     /// Counts a hit on the raw path after `/api`.
     func hit(rawPath: Substring) async throws -> PathCount {
@@ -51,7 +52,12 @@ struct PathStatsService: Sendable {
     }
 
     /// Sends `n` GETs to this server's own `/api/...` with bounded concurrency and reports them.
+    /// One load test at a time per process: each can make a million requests of its own.
     func loadTest(requests n: Int) async throws -> LoadTestReport {
+        try await loadTests.run { try await runLoadTest(requests: n) }
+    }
+
+    private func runLoadTest(requests n: Int) async throws -> LoadTestReport {
         guard let base = serverAddress.baseURL else {
             throw APIError(.serviceUnavailable, code: "NOT_READY", message: "The server is not listening yet.")
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Metrics
 import SwitchyardJSON
+import Synchronization
 import Testing
 
 @testable import AreaMode
@@ -88,6 +89,43 @@ import Testing
             }
             #expect(try await store.areas().isEmpty)
         }
+    }
+
+    @Test func oneGeneratorRunsAtATime() async throws {
+        let store = HeldStore()
+        let routes = AreaModeRoutes(
+            service: AreaModeService(store: store, cache: cache, metrics: NOOPMetricsHandler.instance),
+            random: .seeded(3), maxBodySize: 1 << 20, adminToken: nil)
+        try await routeTestApplication(prefix: "/area-mode") { routes.addRoutes(to: $0) }.test(.router) { client in
+            let first = Task { try await client.json(.post, "/area-mode/generate_data?count=10") }
+            for await _ in store.entered { break }
+            let (status, body) = try await client.json(.post, "/area-mode/generate_data?count=10")
+            #expect(status == .tooManyRequests && body["error"] == "BUSY")
+            store.release()
+            #expect(try await first.value.0 == .ok)
+            #expect(try await client.json(.post, "/area-mode/generate_data?count=10").0 == .ok)
+        }
+    }
+
+    /// A store whose first batch waits until the test releases it.
+    final class HeldStore: AreaModeStore {
+        let inner = InMemoryAreaModeStore()
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+        let (released, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        private let first = Atomic<Bool>(true)
+
+        func release() { releaseSignal.yield() }
+
+        func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
+            if first.exchange(false, ordering: .relaxed) {
+                enteredSignal.yield()
+                for await _ in released { break }
+            }
+            return try await inner.apply(events)
+        }
+
+        func stats(area: Int) async throws -> AreaStats { try await inner.stats(area: area) }
+        func areas() async throws -> [AreaSummary] { try await inner.areas() }
     }
 
     @Test func generateDataIsSeededAndNeedsTheTokenWhenSet() async throws {

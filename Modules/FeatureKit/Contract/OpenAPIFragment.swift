@@ -50,6 +50,7 @@ public enum OpenAPI {
         405: "Method not allowed",
         409: "Conflict with the current state",
         413: "Payload too large",
+        429: "Already running here (BUSY); retry after the Retry-After seconds",
         502: "Upstream service failed",
         503: "Redis or PostgreSQL unavailable",
     ]
