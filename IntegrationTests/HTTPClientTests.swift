@@ -39,6 +39,12 @@ final class UpstreamProbe: Sendable {
             }
             return Response(status: attempt <= failures ? .init(code: status) : .ok)
         }
+        // Like /flaky, for POST: counts the attempts that reached it.
+        router.post("/flaky/{key}") { _, context -> Response in
+            let key = try context.parameters.require("key")
+            self.attempts.withLock { $0[key, default: 0] += 1 }
+            return Response(status: .serviceUnavailable)
+        }
         router.get("/big") { _, _ in
             Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bigBody)))
         }
@@ -171,6 +177,32 @@ let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_
             return
         }
         await client.shutdown()
+    }
+
+    @Test func nonIdempotentMethodsAreNeverRetried() async throws {
+        try await withUpstream { base, probe in
+            let client = HTTPClient()
+            let retry = RetryPolicy(maxRetries: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2))
+            let posted = try await client.request("POST", "\(base)/flaky/post", body: [1], retry: retry)
+            #expect(posted.status == 503)
+            #expect(probe.attemptsMade("post") == 1)
+            let got = try await client.get("\(base)/flaky/get?fail=9", retry: retry)
+            #expect(got.status == 503)
+            #expect(probe.attemptsMade("get") == 4)
+            await client.shutdown()
+        }
+    }
+
+    @Test func aBodyOverTheCapFailsClearly() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient(configuration: HTTPClientConfiguration(maxBodySize: 1 << 20))
+            await #expect(throws: HTTPClientError.bodyTooLarge(limit: 1 << 20)) { try await client.get("\(base)/big") }
+            // The client carries on, and a body under the cap arrives whole.
+            let after = try await client.get("\(base)/json?n=1")
+            #expect(after.status == 200)
+            await client.shutdown()
+            #expect(client.liveTransfers == 0)
+        }
     }
 
     @Test func largeBodiesAndPostsArriveIntact() async throws {

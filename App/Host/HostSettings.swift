@@ -53,7 +53,8 @@ public struct HostSettings: Sendable {
         http = try HTTPClientConfiguration(
             maxConcurrentTransfers: settings.int("http-client.max-concurrent", default: 256, in: 1...10_000),
             defaultTimeout: settings.seconds("http-client.timeout", default: 10, in: 0.01...600),
-            connectTimeout: settings.seconds("http-client.connect-timeout", default: 5, in: 0.01...600))
+            connectTimeout: settings.seconds("http-client.connect-timeout", default: 5, in: 0.01...600),
+            maxBodySize: settings.int("http-client.max-body-size", default: 16 << 20, in: 1024...(1 << 30)))
         let level = settings.string("log.level") ?? "info"
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError(key: "log.level", problem: "'\(level)' is not one of trace, debug, info, notice, warning, error, critical")

@@ -10,6 +10,7 @@ struct HTTPRequestSpec: Sendable {
     var body: [UInt8]?
     var timeout: Duration
     var connectTimeout: Duration
+    var maxBodySize: Int
 }
 
 /// One easy handle and everything libcurl may touch while it runs: the header list and the
@@ -22,6 +23,9 @@ final class CurlTransfer: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var body: [UInt8] = []
+    private let maxBodySize: Int
+    /// Set when the body passed `maxBodySize` and the write callback stopped the transfer.
+    private var bodyTooLarge = false
     private var responseHeaders: [(name: String, value: String)] = []
     private var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
     /// Set by a cancelled caller; the driver drops the transfer when it sees it.
@@ -33,6 +37,7 @@ final class CurlTransfer: @unchecked Sendable {
         }
         self.handle = handle
         self.live = live
+        maxBodySize = request.maxBodySize
         live.count.add(1, ordering: .relaxed)
         // Strings passed to libcurl are copied by it; the header list and callbacks' context
         // (self, retained by the driver while the transfer runs) must outlive the transfer.
@@ -58,6 +63,11 @@ final class CurlTransfer: @unchecked Sendable {
         CCurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
+            guard transfer.body.count + length <= transfer.maxBodySize else {
+                // Returning less than was given makes libcurl stop with CURLE_WRITE_ERROR.
+                transfer.bodyTooLarge = true
+                return 0
+            }
             if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
             return length
         }
@@ -90,6 +100,10 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Called once by the driver with libcurl's result code for the finished transfer.
     func finish(code: CURLcode) {
+        if bodyTooLarge {
+            fail(HTTPClientError.bodyTooLarge(limit: maxBodySize))
+            return
+        }
         guard code == CURLE_OK else {
             fail(Self.error(for: code))
             return

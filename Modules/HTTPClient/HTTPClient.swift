@@ -7,13 +7,17 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxConcurrentTransfers: Int
     public var defaultTimeout: Duration
     public var connectTimeout: Duration
+    /// Most bytes of a response body kept; a larger body fails the request with `bodyTooLarge`.
+    public var maxBodySize: Int
 
     public init(
-        maxConcurrentTransfers: Int = 256, defaultTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5)
+        maxConcurrentTransfers: Int = 256, defaultTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
+        maxBodySize: Int = 16 << 20
     ) {
         self.maxConcurrentTransfers = max(1, maxConcurrentTransfers)
         self.defaultTimeout = defaultTimeout
         self.connectTimeout = connectTimeout
+        self.maxBodySize = max(1, maxBodySize)
     }
 }
 
@@ -54,14 +58,17 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends a request; connection errors, timeouts and 5xx are retried as `retry` says, and the
-    /// last response (whatever its status) or error is what the caller gets.
+    /// last response (whatever its status) or error is what the caller gets. Only idempotent
+    /// methods are retried: a POST or PATCH that may have reached the server is never sent twice.
     public func request(
         _ method: String, _ url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
         timeout: Duration? = nil, retry: RetryPolicy = .none
     ) async throws -> HTTPClientResponse {
         let spec = HTTPRequestSpec(
             method: method, url: url, headers: headers, body: body,
-            timeout: timeout ?? configuration.defaultTimeout, connectTimeout: configuration.connectTimeout)
+            timeout: timeout ?? configuration.defaultTimeout, connectTimeout: configuration.connectTimeout,
+            maxBodySize: configuration.maxBodySize)
+        let retry = Self.idempotentMethods.contains(method.uppercased()) ? retry : .none
         var attempt = 0
         while true {
             do {
@@ -74,6 +81,8 @@ public final class HTTPClient: Sendable {
             try await Task.sleep(for: retry.delay(beforeRetry: attempt))
         }
     }
+
+    static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
 
     /// Fails waiting callers, cancels transfers in flight and frees every handle.
     public func shutdown() async {

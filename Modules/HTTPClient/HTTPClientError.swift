@@ -12,6 +12,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidJSON(String)
     /// The client was shut down before the request finished.
     case shutdown
+    /// The response body grew past the client's `maxBodySize`; the transfer was stopped there.
+    case bodyTooLarge(limit: Int)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .transport(let code, let message): "transfer failed (\(code)): \(message)"
         case .invalidJSON(let reason): "invalid JSON in response: \(reason)"
         case .shutdown: "HTTP client shut down"
+        case .bodyTooLarge(let limit): "response body over the \(limit)-byte limit"
         }
     }
 
@@ -27,7 +30,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     var isTransient: Bool {
         switch self {
         case .connectionFailed, .timeout, .transport: true
-        case .invalidJSON, .shutdown: false
+        case .invalidJSON, .shutdown, .bodyTooLarge: false
         }
     }
 }
