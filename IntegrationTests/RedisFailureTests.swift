@@ -80,8 +80,14 @@ import Testing
         try await server.start()
         let client = RedisClient(
             configuration: try RedisConfiguration(url: server.url, connections: 1, commandTimeout: .milliseconds(300)))
-        // BLPOP would answer nil after 5 s: the timeout error is the 300 ms deadline's.
-        await #expect(throws: RedisError.timeout) { try await client.send("BLPOP", "never", 5) }
+        // A script that keeps the server busy for 2 s would answer 1: the timeout error is the
+        // 300 ms deadline's.
+        let busy = """
+            local stop = tonumber(redis.call('TIME')[1]) + 2
+            while tonumber(redis.call('TIME')[1]) < stop do end
+            return 1
+            """
+        await #expect(throws: RedisError.timeout) { try await client.send("EVAL", busy, 0) }
         var answered = false
         for _ in 0..<50 where !answered {
             answered = (try? await client.send("PING")) == .status("PONG")
@@ -90,6 +96,23 @@ import Testing
         #expect(answered)
         await client.close()
         await server.kill()
+    }
+
+    /// Commands that would change or block the shared connection for every caller are refused
+    /// before anything is sent, and the connection carries on.
+    @Test func stateChangingCommandsAreRefused() async throws {
+        let client = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL, connections: 1))
+        for command in [
+            RedisCommand("SELECT", 2), RedisCommand("BLPOP", "k", 1), RedisCommand("SUBSCRIBE", "c"), RedisCommand("client", "reply", "off"),
+            RedisCommand("WATCH", "k"), RedisCommand("MULTI"), RedisCommand("XREAD", "BLOCK", 10, "STREAMS", "s", "$"),
+        ] {
+            await #expect(throws: RedisError.refused(command.name)) { try await client.send(command) }
+        }
+        await #expect(throws: RedisError.refused("WATCH")) { try await client.pipeline([RedisCommand("GET", "a"), RedisCommand("WATCH", "a")]) }
+        #expect(try await client.send("PING") == .status("PONG"))
+        #expect(try await client.send("CLIENT", "ID").int != nil)
+        #expect(try await client.transaction([RedisCommand("PING")]) == [.status("PONG")])
+        await client.close()
     }
 
     @Test func refusedConnectionIsUnavailableNotACrash() async throws {

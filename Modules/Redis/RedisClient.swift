@@ -22,9 +22,38 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Commands that change a connection's state (database, transaction, subscriptions, reply
+    /// mode, authentication) or block it: on a connection every caller shares, one caller's
+    /// command would change or stall everyone's. `transaction(_:)` sends MULTI/EXEC itself, in
+    /// one write no other caller's command can split.
+    static let refusedCommands: Set<String> = [
+        "SELECT", "SWAPDB", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
+        "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "RESET", "QUIT", "AUTH", "HELLO", "CLIENT", "BLPOP",
+        "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF", "XREAD", "XREADGROUP",
+    ]
+
+    static func check(_ commands: [RedisCommand]) throws {
+        for command in commands where refusedCommands.contains(command.name) {
+            // CLIENT INFO, CLIENT ID and the like only read; the rest of CLIENT changes the connection.
+            if command.name == "CLIENT", command.arguments.count > 1,
+                ["INFO", "ID", "GETNAME", "LIST"].contains(String(decoding: command.arguments[1], as: UTF8.self).uppercased())
+            {
+                continue
+            }
+            // XREAD and XREADGROUP block only with BLOCK.
+            if command.name.hasPrefix("XREAD"),
+                !command.arguments.contains(where: { String(decoding: $0, as: UTF8.self).uppercased() == "BLOCK" })
+            {
+                continue
+            }
+            throw RedisError.refused(command.name)
+        }
+    }
+
     /// Sends one command. An error reply throws `RedisError.server`.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RedisReply {
+        try Self.check([command])
         let reply = try await write([command])[0]
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
@@ -39,11 +68,13 @@ public final class RedisClient: Sendable {
     /// error replies are returned as `.error`, not thrown.
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
+        try Self.check(commands)
         return try await write(commands)
     }
 
     /// Runs the commands atomically (MULTI ... EXEC) and returns EXEC's replies.
     public func transaction(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+        try Self.check(commands)
         let replies = try await write([RedisCommand("MULTI")] + commands + [RedisCommand("EXEC")])
         for reply in replies.dropLast() {
             if case .error(let message) = reply { throw RedisError.server(message) }

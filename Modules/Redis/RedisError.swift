@@ -10,6 +10,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case unexpectedReply(String)
     /// `redis.url` cannot be used.
     case invalidURL(String)
+    /// A command that would change or block a shared connection for every other caller.
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .server(let message): "Redis error: \(message)"
         case .unexpectedReply(let detail): "unexpected Redis reply: \(detail)"
         case .invalidURL(let reason): "invalid Redis URL: \(reason)"
+        case .refused(let command): "Redis command \(command) is refused on shared connections: it changes or blocks the connection for every caller"
         }
     }
 
