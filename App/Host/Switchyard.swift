@@ -33,6 +33,7 @@ public struct Switchyard: Sendable {
             settings: settings, source: source, infrastructure: infrastructure, serverAddress: serverAddress,
             metrics: DescribedMetricsFactory(registry: registry, descriptions: settings.enabledFeatures), clock: clock, random: random)
         try await migrate(mounted, infrastructure: infrastructure)
+        warnAboutOpenAdminRoutes(settings: settings, mounted: mounted, logger: logger)
 
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
         // Middleware applies only to routes added after it, so it all goes first.
@@ -91,6 +92,23 @@ public struct Switchyard: Sendable {
             mounted.append(MountedFeature(id: type.id, prefix: prefix, feature: feature, routes: routes))
         }
         return mounted
+    }
+
+    /// Admin routes with no token are fine on loopback (a developer's machine, behind a local
+    /// proxy); on any other address anyone who reaches the port can run them: say which.
+    static func warnAboutOpenAdminRoutes(settings: HostSettings, mounted: [MountedFeature], logger: Logger) {
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(settings.host) || settings.host.hasPrefix("127.")
+        guard settings.adminToken == nil, !loopback else { return }
+        let open = mounted.flatMap { feature in
+            type(of: feature.feature).adminRoutes.map { route in
+                let parts = route.split(separator: " ", maxSplits: 1)
+                return "\(parts[0]) \(OpenAPIDocument.join(feature.prefix, String(parts[1])))"
+            }
+        }
+        guard !open.isEmpty else { return }
+        logger.warning(
+            "admin routes are open to anyone who reaches \(settings.host):\(settings.port); set auth.admin-token (ADMIN_TOKEN)",
+            metadata: ["routes": "\(open.joined(separator: ", "))"])
     }
 
     /// Applies each feature's pending migrations (features without any touch no database),

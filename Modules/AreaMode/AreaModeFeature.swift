@@ -5,6 +5,7 @@ import Postgres
 /// LOGIN/LOGOUT events in, the most played multiplayer mode per area out.
 public struct AreaModeFeature: Feature {
     public static let id = "area-mode"
+    public static let adminRoutes = ["POST /generate_data"]
     public static let metricDescriptions = [
         "area_mode_events_total": "Events ingested, by outcome (applied, moved, duplicate, ignored)",
         "area_mode_cache_requests_total": "Area stats reads, by whether the cached body served them",

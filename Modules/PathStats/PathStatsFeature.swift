@@ -5,6 +5,7 @@ import Metrics
 /// Counts GET hits per URL path under `/api/`, serves the ranking, and load-tests itself.
 public struct PathStatsFeature: Feature {
     public static let id = "path-stats"
+    public static let adminRoutes = ["POST /test/{n}"]
     public static let metricDescriptions = [
         "path_stats_hits_total": "Hits counted under /api/",
         "path_stats_distinct_paths": "Distinct paths counted, as of the last ranking read",

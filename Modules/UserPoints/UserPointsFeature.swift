@@ -10,6 +10,7 @@ import SwitchyardJSON
 /// A million users whose points are re-rolled every interval; "up to 2 users above the bar".
 public struct UserPointsFeature: Feature {
     public static let id = "user-points"
+    public static let adminRoutes = ["POST /refresh"]
     public static let metricDescriptions = [
         "user_points_queries_total": "Queries answered",
         "user_points_refresh_duration_seconds": "Time a refresh of every user's points took",

@@ -10,6 +10,7 @@ import Synchronization
 /// admin-only route, a slow route for shutdown tests, its own metric and OpenAPI fragment.
 struct EchoFeature: Feature {
     static let id = "echo"
+    static let adminRoutes = ["POST /admin/reset"]
     let adminToken: String?
     let greeting: String
     let items: Counter

@@ -35,6 +35,10 @@ public protocol Feature: Sendable {
 
     /// The HELP text of each metric the feature makes, by name: `/metrics` prints it.
     static var metricDescriptions: [String: String] { get }
+
+    /// Its routes behind `AdminAuthMiddleware`, relative to its prefix (`POST /refresh`): the
+    /// host warns at startup when they are reachable from elsewhere with no admin token set.
+    static var adminRoutes: [String] { get }
 }
 
 extension Feature {
@@ -43,6 +47,7 @@ extension Feature {
     public var backgroundServices: [any Service] { [] }
     public func dashboard() async throws -> DashboardSection? { nil }
     public static var metricDescriptions: [String: String] { [:] }
+    public static var adminRoutes: [String] { [] }
 }
 
 /// What a feature may use. Shared clients are opened on first use, so a disabled feature,
