@@ -179,6 +179,22 @@ let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_
         await client.shutdown()
     }
 
+    /// With the one permit held by a 2 s transfer, a request with 300 ms to live times out in
+    /// the queue: waiting on would have ended in a quick 200 once the permit came.
+    @Test func theDeadlineCoversTheWaitForAPermit() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 1))
+            let holder = Task { try await client.get("\(base)/slow?ms=2000") }
+            try await Task.sleep(for: .milliseconds(200))
+            await #expect(throws: HTTPClientError.timeout) { try await client.get("\(base)/json?n=1", timeout: .milliseconds(300)) }
+            #expect(try await holder.value.status == 200)
+            // The timed-out waiter left no permit behind: the next request runs.
+            let next = try await client.get("\(base)/json?n=2")
+            #expect(next.status == 200)
+            await client.shutdown()
+        }
+    }
+
     @Test func nonIdempotentMethodsAreNeverRetried() async throws {
         try await withUpstream { base, probe in
             let client = HTTPClient()

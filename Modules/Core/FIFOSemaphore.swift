@@ -26,6 +26,11 @@ public final class FIFOSemaphore: Sendable {
         public init() {}
     }
 
+    /// What `acquire(within:)` throws when no permit came in time.
+    public struct TimedOut: Error, Equatable {
+        public init() {}
+    }
+
     public init(permits: Int) {
         state = Mutex(State(available: permits))
     }
@@ -69,6 +74,35 @@ public final class FIFOSemaphore: Sendable {
             }
             waiter?.resume(throwing: CancellationError())
         }
+    }
+
+    /// Like `acquire()`, but gives up after `timeout` with `TimedOut`. A permit granted just as
+    /// the time ran out is handed back, never lost.
+    public func acquire(within timeout: Duration) async throws {
+        let acquired = try await withThrowingTaskGroup(of: Bool.self) { group -> Bool in
+            group.addTask {
+                try await self.acquire()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            let first: Result<Bool, any Error>
+            do {
+                first = .success(try await group.next() ?? false)
+            } catch {
+                first = .failure(error)
+            }
+            group.cancelAll()
+            if case .success(true) = first { return true }
+            // The waiter is cancelled now; one that got its permit anyway gives it back.
+            while let late = try? await group.next() {
+                if late { release() }
+            }
+            return try first.get()
+        }
+        if !acquired { throw TimedOut() }
     }
 
     public func release() {

@@ -90,13 +90,20 @@ public final class HTTPClient: Sendable {
         await driver.shutdown()
     }
 
+    /// One attempt. Its timeout covers the wait for a permit too: a caller queued behind a full
+    /// cap gets `.timeout` when its time is up, and the transfer gets what is left of it.
     private func perform(_ spec: HTTPRequestSpec) async throws -> HTTPClientResponse {
+        let start = ContinuousClock.now
         do {
-            try await cap.acquire()
+            try await cap.acquire(within: spec.timeout)
         } catch is FIFOSemaphore.Closed {
             throw HTTPClientError.shutdown
+        } catch is FIFOSemaphore.TimedOut {
+            throw HTTPClientError.timeout
         }
         defer { cap.release() }
+        var spec = spec
+        spec.timeout = max(.milliseconds(1), spec.timeout - (ContinuousClock.now - start))
         let transfer = try CurlTransfer(spec, live: live)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
