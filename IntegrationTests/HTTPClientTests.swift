@@ -245,6 +245,27 @@ let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_
             await #expect(throws: HTTPClientError.shutdown) { try await pending.value }
             await #expect(throws: HTTPClientError.shutdown) { try await client.get("\(base)/json") }
             #expect(client.liveTransfers == 0)
+            // A second shutdown returns (it used to wait forever for a driver already gone).
+            await client.shutdown()
+        }
+    }
+
+    /// Shutdown racing hundreds of requests and cancellations: every caller gets an answer or
+    /// an error, nothing touches the freed multi handle, nothing is left alive.
+    @Test func shutdownRacingRequestsAndCancellations() async throws {
+        try await withUpstream { base, _ in
+            for _ in 0..<5 {
+                let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 32))
+                let callers = (0..<200).map { index in
+                    Task { _ = try? await client.get("\(base)/slow?ms=\(index % 20)") }
+                }
+                for caller in callers.prefix(50) { caller.cancel() }
+                async let first: Void = client.shutdown()
+                async let second: Void = client.shutdown()
+                _ = await (first, second)
+                for caller in callers { await caller.value }
+                #expect(client.liveTransfers == 0)
+            }
         }
     }
 }

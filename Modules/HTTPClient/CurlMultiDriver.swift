@@ -16,9 +16,19 @@ final class CurlMultiDriver: @unchecked Sendable {
         curl_global_init(Int(CURL_GLOBAL_ALL))
     }()
 
+    private struct Inbox {
+        var commands: [Command] = []
+        var closing = false
+        var polling = false
+        /// Set by the driver, under the lock, before it frees the multi handle: from then on
+        /// nobody may call `curl_multi_wakeup` on it.
+        var finished = false
+        /// Callers of `shutdown()` waiting for the driver to finish.
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
     private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex<(commands: [Command], closing: Bool, polling: Bool)>(([], false, false))
-    private let stopped = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    private let inbox = Mutex(Inbox())
     // Touched only by the driver thread.
     private var running: [UInt: CurlTransfer] = [:]
 
@@ -30,29 +40,40 @@ final class CurlMultiDriver: @unchecked Sendable {
         thread.start()
     }
 
+    // Wakeups happen inside the lock: the driver frees the multi handle only after setting
+    // `finished` under the same lock, so no wakeup can reach a freed handle.
+
     func add(_ transfer: CurlTransfer) throws {
-        let wake = try inbox.withLock { inbox in
+        try inbox.withLock { inbox in
             if inbox.closing { throw HTTPClientError.shutdown }
             inbox.commands.append(.add(transfer))
             // One wakeup per poll is enough: the driver takes every queued command when it wakes.
-            defer { inbox.polling = false }
-            return inbox.polling
+            if inbox.polling { curl_multi_wakeup(multi) }
+            inbox.polling = false
         }
-        if wake { curl_multi_wakeup(multi) }
     }
 
     func cancel(_ transfer: CurlTransfer) {
         transfer.cancelled.store(true, ordering: .relaxed)
-        inbox.withLock { $0.commands.append(.cancel(transfer)) }
-        curl_multi_wakeup(multi)
+        inbox.withLock { inbox in
+            guard !inbox.finished else { return }
+            inbox.commands.append(.cancel(transfer))
+            curl_multi_wakeup(multi)
+        }
     }
 
-    /// Cancels what is still running, frees every handle and ends the thread.
+    /// Cancels what is still running, frees every handle and ends the thread. Calling it again,
+    /// or after the driver has finished, returns at once.
     func shutdown() async {
         await withCheckedContinuation { continuation in
-            stopped.withLock { $0 = continuation }
-            inbox.withLock { $0.closing = true }
-            curl_multi_wakeup(multi)
+            let done = inbox.withLock { inbox -> Bool in
+                if inbox.finished { return true }
+                inbox.stopWaiters.append(continuation)
+                inbox.closing = true
+                curl_multi_wakeup(multi)
+                return false
+            }
+            if done { continuation.resume() }
         }
     }
 
@@ -79,8 +100,15 @@ final class CurlMultiDriver: @unchecked Sendable {
             transfer.fail(HTTPClientError.shutdown)
         }
         running = [:]
+        let (waiters, unapplied) = inbox.withLock { inbox in
+            inbox.finished = true
+            defer { (inbox.stopWaiters, inbox.commands) = ([], []) }
+            return (inbox.stopWaiters, inbox.commands)
+        }
+        // Adds that came in after the last look: never started, so never left waiting.
+        for case .add(let transfer) in unapplied { transfer.fail(HTTPClientError.shutdown) }
         curl_multi_cleanup(multi)
-        stopped.withLock { $0 }?.resume()
+        waiters.forEach { $0.resume() }
     }
 
     private func apply(_ command: Command) {
@@ -90,8 +118,12 @@ final class CurlMultiDriver: @unchecked Sendable {
                 transfer.fail(CancellationError())
                 return
             }
+            let added = curl_multi_add_handle(multi, transfer.handle)
+            guard added == CURLM_OK else {
+                transfer.fail(HTTPClientError.transport(code: Int(added.rawValue), message: String(cString: curl_multi_strerror(added))))
+                return
+            }
             running[key(transfer.handle)] = transfer
-            curl_multi_add_handle(multi, transfer.handle)
         case .cancel(let transfer):
             guard running.removeValue(forKey: key(transfer.handle)) != nil else { return }
             curl_multi_remove_handle(multi, transfer.handle)
