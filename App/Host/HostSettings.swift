@@ -11,6 +11,9 @@ public struct HostSettings: Sendable {
     public var port: Int
     public var maxBodySize: Int
     public var shutdownTimeout: Duration
+    /// A connection with no complete request part for this long is closed: a client that sends
+    /// half a request (or nothing) cannot hold a connection.
+    public var idleTimeout: Duration
     public var enabledFeatures: [any Feature.Type]
     public var prefixes: [String: String]
     public var adminToken: String?
@@ -26,6 +29,7 @@ public struct HostSettings: Sendable {
         port = try settings.int("http.port", default: 8080, in: 0...65535)
         maxBodySize = try settings.int("http.max-body-size", default: 1 << 20, in: 1024...(64 << 20))
         shutdownTimeout = try settings.seconds("http.shutdown-timeout", default: 10, in: 0.1...600)
+        idleTimeout = try settings.seconds("http.idle-timeout", default: 30, in: 0.1...3600)
         adminToken = settings.string("auth.admin-token", secret: true)
         docsAssetsURL = settings.string("docs.assets-url") ?? "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
         do {
