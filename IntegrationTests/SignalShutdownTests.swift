@@ -16,11 +16,11 @@ import UsersAPIStub
         let stub = UsersAPIStub(.init(users: 2, latency: .milliseconds(700)))
         let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await upstream.test(.live) { stubClient in
-            try await drain(usersAPI: "http://127.0.0.1:\(stubClient.port!)/")
+            try await drain(usersAPI: "http://127.0.0.1:\(stubClient.port!)/", stub: stub)
         }
     }
 
-    func drain(usersAPI: String) async throws {
+    func drain(usersAPI: String, stub: UsersAPIStub) async throws {
         let database = try await FreshDatabase.create()
         let users = 300_000
         let client = HTTPClient()
@@ -39,7 +39,10 @@ import UsersAPIStub
         let refresher = Task {
             while !Task.isCancelled { _ = try? await client.request("POST", base + "/user-points/refresh") }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // The signal goes once the long request is really in flight: its first upstream call
+        // has reached the stub (a fixed sleep here failed on a loaded machine).
+        let guardTime = ContinuousClock.now + .seconds(30)
+        while stub.requests == 0, ContinuousClock.now < guardTime { try await Task.sleep(for: .milliseconds(20)) }
         let signalled = ContinuousClock.now
         let exit = Task { await server.terminate() }
 
