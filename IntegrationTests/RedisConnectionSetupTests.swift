@@ -100,3 +100,44 @@ import Testing
         await without.close()
     }
 }
+
+/// A server that accepts and drops every connection at once: the client backs off (50 ms,
+/// doubling to 1 s) instead of reconnecting every 50 ms because each connect "succeeded".
+@Suite struct RedisReconnectBackoffTests {
+    @Test func acceptThenCloseIsNotHammered() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                guard bind(listener, $0, length) == 0, listen(listener, 64) == 0, getsockname(listener, $0, &length) == 0 else {
+                    throw POSIXError(.EADDRINUSE)
+                }
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        // Accept and close for 3 s on a thread of its own, counting.
+        let accepted = try await ChildProcess.offThePool { () -> Int in
+            var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+            setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let client = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)/0", connections: 1))
+            let pinger = Task { while !Task.isCancelled { _ = try? await client.send("PING") } }
+            var count = 0
+            let end = Date().addingTimeInterval(3)
+            while Date() < end {
+                let connection = accept(listener, nil, nil)
+                if connection >= 0 {
+                    count += 1
+                    close(connection)
+                }
+            }
+            pinger.cancel()
+            return count
+        }
+        // Doubling from 50 ms (with jitter) allows about 8 in 3 s; without backoff it was about 60.
+        #expect(accepted >= 2 && accepted <= 15, "\(accepted) connections in 3 s")
+    }
+}

@@ -21,6 +21,10 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         let deadline: NIODeadline
     }
 
+    /// Requests awaiting replies on one connection at most; past it callers fail at once
+    /// (`unavailable`) instead of queueing behind a server that has stopped answering.
+    static let maximumPending = 10_000
+
     private let parser = RESPParser()
     private let commandTimeout: TimeAmount
     private var pending = CircularBuffer<Pending>()
@@ -38,6 +42,10 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         promise?.succeed()
         if let closedError {
             request.promise.fail(closedError)
+            return
+        }
+        guard pending.count < Self.maximumPending else {
+            request.promise.fail(RedisError.unavailable("\(Self.maximumPending) commands already wait for replies on this connection"))
             return
         }
         pending.append(

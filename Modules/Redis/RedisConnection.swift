@@ -18,6 +18,9 @@ final class RedisConnection: Sendable {
     private struct State {
         var phase: Phase = .idle
         var backoff: TimeAmount = RedisConnection.initialBackoff
+        /// When the current connection was made: the backoff starts over only after a
+        /// connection that lasted, so a server that accepts and drops at once is not hammered.
+        var connectedAt: NIODeadline?
     }
 
     private enum Next {
@@ -29,6 +32,8 @@ final class RedisConnection: Sendable {
 
     static let initialBackoff = TimeAmount.milliseconds(50)
     static let maximumBackoff = TimeAmount.seconds(1)
+    /// How long a connection must last for the next outage to start from `initialBackoff`.
+    static let stableAfter = TimeAmount.seconds(1)
 
     private let configuration: RedisConfiguration
     let eventLoop: any EventLoop
@@ -136,7 +141,7 @@ final class RedisConnection: Sendable {
         let keep = state.withLock { state -> Bool in
             guard case .connecting = state.phase else { return false }
             state.phase = .connected(channel)
-            state.backoff = Self.initialBackoff
+            state.connectedAt = .now()
             return true
         }
         guard keep else {
@@ -151,8 +156,13 @@ final class RedisConnection: Sendable {
     private func didFail(_ reason: String) {
         let attempt = state.withLock { state -> (delay: TimeAmount, first: Bool)? in
             if case .closed = state.phase { return nil }
-            let delay = state.backoff
-            let first = delay == Self.initialBackoff
+            if let connectedAt = state.connectedAt, .now() - connectedAt >= Self.stableAfter {
+                state.backoff = Self.initialBackoff
+            }
+            state.connectedAt = nil
+            // Half to all of the backoff, so replicas that lost Redis together do not return in step.
+            let delay = TimeAmount.nanoseconds(Int64(Double(state.backoff.nanoseconds) * Double.random(in: 0.5...1)))
+            let first = state.backoff == Self.initialBackoff
             state.phase = .down(reason: reason, retryAt: .now() + delay)
             state.backoff = min(state.backoff * 2, Self.maximumBackoff)
             return (delay, first)
