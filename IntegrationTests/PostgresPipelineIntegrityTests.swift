@@ -134,3 +134,33 @@ import Testing
         await #expect(throws: PostgresError.self) { try await client.copyIn("COPY nothing FROM STDIN", rows: []) }
     }
 }
+
+/// A transaction handle shared by concurrent tasks, or kept past its transaction.
+@Suite struct PostgresTransactionHandleTests {
+    final class Kept: Sendable {
+        let handle = Mutex<PostgresTransaction?>(nil)
+    }
+
+    @Test func concurrentCallsTakeTurnsAndAKeptHandleIsRefused() async throws {
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: try TestEnvironment.databaseURL, minConnections: 0))
+        let kept = Kept()
+        let sums = try await client.transaction { tx in
+            kept.handle.withLock { $0 = tx }
+            // Many concurrent statements on one transaction, each with its own answer.
+            return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let row = try await tx.query("SELECT $1::int + 1000 AS n, pg_sleep(0.001)::text AS s", parameters: [index]).first
+                        return (index, try row?.decode(Int.self, "n") ?? -1)
+                    }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+            }
+        }
+        #expect(sums.count == 50 && sums.allSatisfy { $0.value == $0.key + 1000 })
+        let stale = try #require(kept.handle.withLock { $0 })
+        let error = await #expect(throws: PostgresError.self) { try await stale.query("SELECT 1") }
+        #expect(error?.sqlState == "25000")
+        await client.close()
+    }
+}

@@ -1,4 +1,5 @@
 import Logging
+import SwitchyardCore
 import Synchronization
 
 /// The async PostgreSQL client every PostgreSQL-using feature goes through: a pool of libpq
@@ -65,9 +66,11 @@ public final class PostgresClient: PostgresQuerying {
             guard commit.commandTag == "COMMIT" else {
                 throw PostgresError.server(sqlState: "25P02", message: "the transaction was rolled back at COMMIT (\(commit.commandTag))")
             }
+            transaction.end()
             pool.release(connection)
             return result
         } catch {
+            transaction.end()
             // The rollback must run even when the task was cancelled (the unstructured task is
             // not); a connection still in a transaction is discarded by `release` either way.
             if !connection.isConnectionLost {
@@ -108,10 +111,24 @@ public enum IsolationLevel: String, Sendable {
     case serializable = "SERIALIZABLE"
 }
 
-/// Statements inside one transaction, all on the transaction's connection.
-public struct PostgresTransaction: PostgresQuerying {
+/// Statements inside one transaction, all on the transaction's connection. Calls from
+/// concurrent tasks (`async let` on one transaction) take turns, since a libpq connection is one
+/// thread's at a time; once `transaction { }` returns, the handle refuses every call, so a copy
+/// kept past it cannot reach the connection's next borrower.
+public final class PostgresTransaction: PostgresQuerying {
     let connection: PostgresConnection
     let pool: ConnectionPool
+    private let turn = FIFOSemaphore(permits: 1)
+
+    init(connection: PostgresConnection, pool: ConnectionPool) {
+        self.connection = connection
+        self.pool = pool
+    }
+
+    /// No call gets through after this; one waiting its turn fails.
+    func end() {
+        turn.close()
+    }
 
     @discardableResult
     public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresRows {
@@ -132,6 +149,12 @@ public struct PostgresTransaction: PostgresQuerying {
 
     @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        do {
+            try await turn.acquire()
+        } catch is FIFOSemaphore.Closed {
+            throw PostgresError.server(sqlState: "25000", message: "the transaction this handle belongs to has ended")
+        }
+        defer { turn.release() }
         let connection = self.connection
         return try await pool.onPoolThread { try body(connection) }
     }
