@@ -39,6 +39,7 @@ public struct Switchyard: Sendable {
         // Middleware applies only to routes added after it, so it all goes first.
         let tallies = RouteTallies()
         router.add(middleware: RequestMetricsMiddleware(registry: registry, tallies: tallies))
+        router.add(middleware: PayloadTooLargeClose())
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
         router.add(middleware: EventLoopAffinityMiddleware())

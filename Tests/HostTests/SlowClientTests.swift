@@ -13,6 +13,12 @@ import Testing
     /// A raw TCP client: connects, writes `bytes`, then reads until the server closes (true) or
     /// `guardTime` passes (false).
     static func closedByServer(port: Int, sending bytes: String, guardTime: Duration) async throws -> Bool {
+        try await exchange(port: port, sending: Array(bytes.utf8), guardTime: guardTime).closed
+    }
+
+    /// Sends `bytes`, keeps the connection open without sending more, and reads what comes back
+    /// until the server closes it (`closed`) or `guardTime` passes.
+    static func exchange(port: Int, sending bytes: [UInt8], guardTime: Duration) async throws -> (closed: Bool, received: String) {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -25,16 +31,37 @@ import Testing
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
                 guard connected == 0 else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
-                _ = bytes.withCString { send(socket, $0, strlen($0), 0) }
+                var sent = 0
+                while sent < bytes.count {
+                    let count = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    if count <= 0 { break }  // the server stopped reading: what it answered is what counts
+                    sent += count
+                }
                 var timeout = timeval(tv_sec: Int(guardTime / .seconds(1)), tv_usec: 0)
                 setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 var buffer = [UInt8](repeating: 0, count: 4096)
+                var received: [UInt8] = []
                 while true {
                     let count = recv(socket, &buffer, buffer.count, 0)
-                    if count == 0 { return continuation.resume(returning: true) }  // orderly close
-                    if count < 0 { return continuation.resume(returning: errno == ECONNRESET) }  // timed out: still open
+                    let text = String(decoding: received, as: UTF8.self)
+                    if count == 0 { return continuation.resume(returning: (true, text)) }  // orderly close
+                    if count < 0 { return continuation.resume(returning: (errno == ECONNRESET, text)) }  // timed out: still open
+                    received += buffer[0..<count]
                 }
             }.start()
+        }
+    }
+
+    /// A client announcing 10 MiB, sending 2 MiB and then waiting gets its 413 and then the end
+    /// of the connection, instead of a server waiting for the rest of a body it will not read.
+    @Test func anOversizedBodyGets413AndTheEnd() async throws {
+        try await makeServer().application.test(.live) { client in
+            let head = "POST /echo/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(10 << 20)\r\n\r\n"
+            let (closed, received) = try await Self.exchange(
+                port: client.port!, sending: Array(head.utf8) + [UInt8](repeating: 0x20, count: 2 << 20), guardTime: .seconds(20))
+            #expect(received.hasPrefix("HTTP/1.1 413"), "\(received.prefix(200))")
+            #expect(received.contains("PAYLOAD_TOO_LARGE"))
+            #expect(closed, "the server kept the connection open")
         }
     }
 

@@ -8,11 +8,14 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// The event loop of the request's connection.
     public let eventLoop: any EventLoop
+    /// The request's connection, for the rare answer that must end it (`PayloadTooLargeClose`).
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.maxUploadSize = 1 << 20
         self.eventLoop = source.channel.eventLoop
+        self.channel = source.channel
     }
 }
 
