@@ -66,17 +66,7 @@ import Testing
     }
 
     @Test func halfSentRequestsAreCutOffAfterTheIdleTimeout() async throws {
-        let (ports, portStream) = AsyncStream.makeStream(of: Int.self)
-        let settings = try await ConfigSources.reader(
-            flags: ["http.port": "0"], configFile: nil, environment: ["HTTP_IDLE_TIMEOUT": "0.5"])
-        let server = try await Switchyard.build(
-            settings: settings, knownFeatures: [EchoFeature.self],
-            onServerRunning: { channel in portStream.yield(channel.localAddress?.port ?? 0) })
-        let group = server.serviceGroup(gracefulShutdownSignals: [])
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
+        try await withRunningServer(environment: ["HTTP_IDLE_TIMEOUT": "0.5"]) { port, group in
             // Half a request line, half the headers, and nothing at all: each closed by the server
             // (the 20 s guard is far beyond the 0.5 s timeout).
             async let line = Self.closedByServer(port: port, sending: "GET /hea", guardTime: .seconds(20))
@@ -87,7 +77,6 @@ import Testing
             let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
             #expect((response as? HTTPURLResponse)?.statusCode == 200 && !data.isEmpty)
             await group.triggerGracefulShutdown()
-            try await tasks.next()
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ServiceLifecycle
 import SwitchyardHost
 import SwitchyardJSON
 
@@ -29,4 +30,24 @@ func temporaryFile(_ contents: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-\(UUID()).json").path
     try contents.write(toFile: path, atomically: true, encoding: .utf8)
     return path
+}
+
+/// A server with the echo feature in its own service group on a free port: `body` gets the
+/// port and the group (to trigger shutdown); returns when the group has stopped.
+func withRunningServer(
+    environment: [String: String], _ body: @escaping @Sendable (Int, ServiceGroup) async throws -> Void
+) async throws {
+    let (ports, portStream) = AsyncStream.makeStream(of: Int.self)
+    let settings = try await ConfigSources.reader(flags: ["http.port": "0"], configFile: nil, environment: environment)
+    let server = try await Switchyard.build(
+        settings: settings, knownFeatures: [EchoFeature.self],
+        onServerRunning: { channel in portStream.yield(channel.localAddress?.port ?? 0) })
+    let group = server.serviceGroup(gracefulShutdownSignals: [])
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        try await body(port, group)
+        try await tasks.next()
+    }
 }
