@@ -11,15 +11,19 @@ import Testing
             configuration: try PostgresConfiguration(url: server.url, maxConnections: 4, acquireTimeout: .seconds(1)))
         #expect(try await client.query("SELECT 1 AS one").first!.decode(Int.self, "one") == 1)
 
+        // The crash comes once queries are succeeding; each loader keeps going until it has met
+        // the outage (events; 30 s only guards a hang).
+        let progress = RedisFailureTests.LoadProgress()
+        let guardTime = ContinuousClock.now + .seconds(30)
         let outcome = try await withThrowingTaskGroup(of: (ok: Int, unavailable: Int).self) { group in
             for _ in 0..<8 {
                 group.addTask {
                     var result = (ok: 0, unavailable: 0)
-                    let stop = ContinuousClock.now + .milliseconds(800)
-                    while ContinuousClock.now < stop {
+                    while result.unavailable == 0 || !progress.killed.load(ordering: .relaxed), ContinuousClock.now < guardTime {
                         do {
                             _ = try await client.query("SELECT 1")
                             result.ok += 1
+                            progress.successes.add(1, ordering: .relaxed)
                         } catch let error as PostgresError {
                             #expect(error.isUnavailable, "unexpected \(error)")
                             result.unavailable += 1
@@ -29,8 +33,11 @@ import Testing
                     return result
                 }
             }
-            try await Task.sleep(for: .milliseconds(250))
+            while progress.successes.load(ordering: .relaxed) < 16, ContinuousClock.now < guardTime {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             try await server.crash()
+            progress.killed.store(true, ordering: .relaxed)
             return try await group.reduce(into: (ok: 0, unavailable: 0)) {
                 $0.ok += $1.ok
                 $0.unavailable += $1.unavailable

@@ -1,26 +1,35 @@
 import Foundation
 import Redis
+import Synchronization
 import Testing
 
 /// Failure handling against private redis-server processes that the tests kill and restart.
 @Suite(.serialized) struct RedisFailureTests {
+    final class LoadProgress: Sendable {
+        let successes = Atomic<Int>(0)
+        let killed = Atomic<Bool>(false)
+    }
+
     @Test func killedServerGivesTypedErrorsFastThenRecoversAfterRestart() async throws {
         let server = RedisProcess()
         try await server.start()
         let client = RedisClient(configuration: try RedisConfiguration(url: server.url, commandTimeout: .seconds(2)))
         try await client.send("SET", "k", "v")
 
-        // Mixed load while the server dies.
+        // Mixed load while the server dies: the kill comes once commands are succeeding, and
+        // each loader keeps going until it has met the outage (events; 15 s only guards a hang).
+        let progress = LoadProgress()
+        let guardTime = ContinuousClock.now + .seconds(15)
         let outcomes = try await withThrowingTaskGroup(of: (ok: Int, unavailable: Int).self) { group in
             for _ in 0..<16 {
                 group.addTask {
                     var ok = 0
                     var unavailable = 0
-                    let stop = ContinuousClock.now + .milliseconds(600)
-                    while ContinuousClock.now < stop {
+                    while unavailable == 0 || !progress.killed.load(ordering: .relaxed), ContinuousClock.now < guardTime {
                         do {
                             _ = try await client.send("GET", "k")
                             ok += 1
+                            progress.successes.add(1, ordering: .relaxed)
                         } catch let error as RedisError {
                             #expect(error.isUnavailable, "unexpected \(error)")
                             unavailable += 1
@@ -29,8 +38,11 @@ import Testing
                     return (ok, unavailable)
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            while progress.successes.load(ordering: .relaxed) < 32, ContinuousClock.now < guardTime {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             await server.kill()
+            progress.killed.store(true, ordering: .relaxed)
             return try await group.reduce(into: (ok: 0, unavailable: 0)) {
                 $0.ok += $1.ok
                 $0.unavailable += $1.unavailable
