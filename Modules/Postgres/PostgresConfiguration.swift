@@ -39,8 +39,14 @@ public struct PostgresConfiguration: Sendable {
     /// What `PQconnectdbParams` gets: the defaults below, then everything the connection string
     /// sets (it wins), then `options` with the session settings every query relies on (ISO dates
     /// in UTC, statement timeout) ahead of the string's own, so they cost no extra round trip.
+    /// The TCP defaults make a dead peer or a black-holed network an error within seconds
+    /// instead of the kernel's minutes: keepalive probes after 10 s idle, and unacknowledged
+    /// data given up on after 10 s.
     var connectionParameters: [(keyword: String, value: String)] {
-        var merged = ["connect_timeout": "\(connectTimeoutSeconds)", "application_name": "switchyard"]
+        var merged = [
+            "connect_timeout": "\(connectTimeoutSeconds)", "application_name": "switchyard", "keepalives": "1",
+            "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3", "tcp_user_timeout": "10000",
+        ]
         merged.merge(parameters) { _, given in given }
         let session = [
             "-c DateStyle=ISO", "-c TimeZone=UTC", "-c client_encoding=UTF8",

@@ -52,6 +52,12 @@ import Testing
             uniqueKeysWithValues: try PostgresConfiguration(url: "host=db user=app").connectionParameters.map { ($0.keyword, $0.value) })
         #expect(parameters["connect_timeout"] == "5")
         #expect(parameters["application_name"] == "switchyard")
+        #expect(parameters["keepalives"] == "1" && parameters["keepalives_idle"] == "10" && parameters["tcp_user_timeout"] == "10000")
+        let tuned = Dictionary(
+            uniqueKeysWithValues: try PostgresConfiguration(url: "host=db keepalives_idle=60 tcp_user_timeout=0").connectionParameters.map {
+                ($0.keyword, $0.value)
+            })
+        #expect(tuned["keepalives_idle"] == "60" && tuned["tcp_user_timeout"] == "0")
     }
 
     @Test(arguments: [
