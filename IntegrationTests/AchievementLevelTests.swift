@@ -158,19 +158,27 @@ import UsersAPIStub
         }
     }
 
-    @Test func metricsHaveTheSpecNames() async throws {
-        try await withServer(stub: .init(users: 11)) { client, _ in
+    /// Prometheus-style names by default; the games-platform test's own names under its profile.
+    @Test(arguments: APIProfile.allCases) func metricsAreNamedForTheProfile(profile: APIProfile) async throws {
+        try await withServer(stub: .init(users: 11), settings: ["FEATURES_ACHIEVEMENT_LEVEL_API": profile.rawValue]) { client, _ in
             _ = try await Self.get(client, "/users")
             _ = try await Self.get(client, "/users?level=gold")
             _ = try await Self.get(client, "/users/2")
             let text = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
-            for name in [
+            let original = [
                 "get_all_users_levels_request_count 1", "get_all_users_levels_filtered_request_count 1",
                 "get_user_level_request_count 1", "get_all_users_levels_duration_count", "get_user_level_duration_count",
-                #"upstream_requests_total{status="200"}"#, "upstream_request_duration_seconds_count",
-            ] {
+            ]
+            let conventional = [
+                "achievement_level_users_requests_total 1", "achievement_level_users_filtered_requests_total 1",
+                "achievement_level_user_requests_total 1", "achievement_level_users_duration_seconds_count",
+                "achievement_level_user_duration_seconds_count",
+            ]
+            let (expected, absent) = profile == .original ? (original, conventional) : (conventional, original)
+            for name in expected + [#"upstream_requests_total{status="200"}"#, "upstream_request_duration_seconds_count"] {
                 #expect(text.contains(name), "\(name)")
             }
+            for name in absent { #expect(!text.contains(name.split(separator: " ")[0]), "\(name)") }
         }
     }
 }

@@ -7,16 +7,12 @@ import SwitchyardCore
 /// Players' overall achievement levels, computed from the upstream users API.
 public struct AchievementLevelFeature: Feature {
     public static let id = "achievement-level"
-    /// The spec fixes the first five names (part of its contract), `_count` suffix included.
-    public static let metricDescriptions = [
-        "get_all_users_levels_request_count": "Unfiltered GET /users requests",
-        "get_all_users_levels_filtered_request_count": "GET /users?level= requests",
-        "get_user_level_request_count": "GET /users/{id} requests",
-        "get_all_users_levels_duration": "GET /users latency in seconds",
-        "get_user_level_duration": "GET /users/{id} latency in seconds",
+    public static let metricDescriptions = AchievementLevelMetrics.names.values.reduce(into: [
         "upstream_requests_total": "Calls to the users API, by status (or error)",
         "upstream_request_duration_seconds": "Latency of calls to the users API",
-    ]
+    ]) { descriptions, names in
+        for (name, text) in zip(names, AchievementLevelMetrics.descriptions) { descriptions[name] = text }
+    }
     let service: AchievementLevelService
     let metrics: AchievementLevelMetrics
 
@@ -42,7 +38,7 @@ public struct AchievementLevelFeature: Feature {
                 redis: dependencies.infrastructure.redis(), keyPrefix: settings.string("redis-prefix") ?? Self.id,
                 ttl: ttl, logger: dependencies.logger)
         service = AchievementLevelService(api: api, cache: cache)
-        metrics = AchievementLevelMetrics(factory: dependencies.metrics)
+        metrics = AchievementLevelMetrics(profile: try settings.apiProfile(), factory: dependencies.metrics)
     }
 
     public func addRoutes(to routes: RouterGroup<AppRequestContext>) {

@@ -29,17 +29,35 @@ struct AchievementLevelRoutes: Sendable {
     }
 }
 
-/// The route metrics whose names the spec fixes.
+/// The route metrics: Prometheus-style names (`_total`, `_seconds`) by default; the original
+/// profile keeps the games-platform test's names, which its dashboards read.
 struct AchievementLevelMetrics: Sendable {
+    static let names: [APIProfile: [String]] = [
+        .switchyard: [
+            "achievement_level_users_requests_total", "achievement_level_users_filtered_requests_total",
+            "achievement_level_user_requests_total", "achievement_level_users_duration_seconds",
+            "achievement_level_user_duration_seconds",
+        ],
+        .original: [
+            "get_all_users_levels_request_count", "get_all_users_levels_filtered_request_count", "get_user_level_request_count",
+            "get_all_users_levels_duration", "get_user_level_duration",
+        ],
+    ]
+    static let descriptions = [
+        "Unfiltered GET /users requests", "GET /users?level= requests", "GET /users/{id} requests",
+        "GET /users latency in seconds", "GET /users/{id} latency in seconds",
+    ]
+
     let allRequests, filteredRequests, userRequests: Counter
     let allDuration, userDuration: Metrics.Timer
 
-    init(factory: any MetricsFactory) {
-        allRequests = Counter(label: "get_all_users_levels_request_count", factory: factory)
-        filteredRequests = Counter(label: "get_all_users_levels_filtered_request_count", factory: factory)
-        userRequests = Counter(label: "get_user_level_request_count", factory: factory)
-        allDuration = Metrics.Timer(label: "get_all_users_levels_duration", factory: factory)
-        userDuration = Metrics.Timer(label: "get_user_level_duration", factory: factory)
+    init(profile: APIProfile, factory: any MetricsFactory) {
+        let names = Self.names[profile]!
+        allRequests = Counter(label: names[0], factory: factory)
+        filteredRequests = Counter(label: names[1], factory: factory)
+        userRequests = Counter(label: names[2], factory: factory)
+        allDuration = Metrics.Timer(label: names[3], factory: factory)
+        userDuration = Metrics.Timer(label: names[4], factory: factory)
     }
 
     func allLevels<T>(filtered: Bool, _ body: () async throws -> T) async rethrows -> T {

@@ -29,7 +29,7 @@ import UsersAPIStub
                 metrics: UpstreamMetrics(factory: NOOPMetricsHandler.instance))
             let routes = AchievementLevelRoutes(
                 service: AchievementLevelService(api: api, cache: cache),
-                metrics: AchievementLevelMetrics(factory: NOOPMetricsHandler.instance))
+                metrics: AchievementLevelMetrics(profile: .switchyard, factory: NOOPMetricsHandler.instance))
             try await routeTestApplication(prefix: "/achievement-level") { routes.addRoutes(to: $0) }.test(.router) { client in
                 try await body(client, stub)
             }

@@ -75,6 +75,19 @@ import Testing
         #expect(error?.description == "configuration error: \(message)")
     }
 
+    @Test func apiProfileIsSwitchyardUnlessSetAndRefusesOtherNames() async throws {
+        func profile(_ environment: [String: String]) async throws -> APIProfile {
+            let settings = try await ConfigSources.reader(flags: [:], configFile: nil, environment: environment)
+            return try settings.scoped("features").scoped("achievement-level").apiProfile()
+        }
+        #expect(try await profile([:]) == .switchyard)
+        #expect(try await profile(["FEATURES_ACHIEVEMENT_LEVEL_API": "Original"]) == .original)
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await profile(["FEATURES_ACHIEVEMENT_LEVEL_API": "flask"])
+        }
+        #expect(error?.description == "configuration error: features.achievement-level.api: 'flask' is not switchyard or original")
+    }
+
     @Test func credentialsNeverAppearInTheURLError() async throws {
         let error = await #expect(throws: ConfigurationError.self) {
             _ = try await makeServer(environment: ["DATABASE_URL": "postgres//user:hunter2@db"])
