@@ -50,7 +50,9 @@ public struct HostSettings: Sendable {
                 maxConnections: settings.int("postgres.pool-size", default: 10, in: 1...256),
                 pipelinedConnections: settings.int("postgres.pipelined-connections", default: 2, in: 1...64),
                 acquireTimeout: settings.seconds("postgres.acquire-timeout", default: 5, in: 0.01...600),
-                statementTimeout: settings.seconds("postgres.statement-timeout", default: 30, in: 0.01...3600))
+                statementTimeout: settings.seconds("postgres.statement-timeout", default: 30, in: 0.01...3600),
+                queryTimeout: settings.seconds("postgres.query-timeout", default: 10, in: 0.01...3600),
+                maxQueuedStatements: settings.int("postgres.max-queue", default: 4096, in: 1...1_000_000))
         } catch let error as PostgresError {
             throw ConfigurationError(key: "postgres.url", problem: error.description)
         }

@@ -31,10 +31,12 @@ final class ConnectionPool: Sendable {
     let configuration: PostgresConfiguration
     /// One thread per possible connection: a blocking libpq call never waits for a thread.
     let threads: NIOThreadPool
+    let deadlines: QueryDeadlines
     private let state = Mutex(State())
 
-    init(configuration: PostgresConfiguration) {
+    init(configuration: PostgresConfiguration, deadlines: QueryDeadlines) {
         self.configuration = configuration
+        self.deadlines = deadlines
         threads = NIOThreadPool(numberOfThreads: configuration.maxConnections)
         threads.start()
     }
@@ -43,13 +45,33 @@ final class ConnectionPool: Sendable {
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let connection = try await acquire()
         do {
-            let result = try await onPoolThread { try body(connection) }
+            let result = try await run(on: connection, body)
             release(connection)
             return result
         } catch {
             release(connection)
             throw error
         }
+    }
+
+    /// `body` on a pool thread with `connection`, due within `postgres.query-timeout`. The caller
+    /// waits for the thread, so nothing else touches the connection meanwhile; past the deadline
+    /// `QueryDeadlines` interrupts it, and it is then marked never to be lent again.
+    func run<T: Sendable>(
+        on connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        let watch = deadlines.watch(connection, until: .now + deadlines.timeout)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await onPoolThread { try body(connection) })
+        } catch {
+            result = .failure(error)
+        }
+        if deadlines.unwatch(watch) {
+            connection.isOutOfStep = true
+            throw deadlines.error
+        }
+        return try result.get()
     }
 
     /// `body` on one of the pool's threads; once the pool is closed, a PostgreSQL error.

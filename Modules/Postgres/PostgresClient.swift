@@ -11,12 +11,14 @@ public final class PostgresClient: PostgresQuerying {
     /// Shared connections that pipeline single statements from concurrent callers.
     private let pipelines: [PipelinedConnection]
     private let nextPipeline = Atomic<Int>(0)
+    private let deadlines: QueryDeadlines
 
     public init(configuration: PostgresConfiguration) {
         self.configuration = configuration
-        pool = ConnectionPool(configuration: configuration)
-        pipelines = (0..<configuration.pipelinedConnections).map { _ in
-            PipelinedConnection(configuration: configuration)
+        deadlines = QueryDeadlines(timeout: configuration.queryTimeout)
+        pool = ConnectionPool(configuration: configuration, deadlines: deadlines)
+        pipelines = (0..<configuration.pipelinedConnections).map { [deadlines] _ in
+            PipelinedConnection(configuration: configuration, deadlines: deadlines)
         }
     }
 
@@ -72,10 +74,11 @@ public final class PostgresClient: PostgresQuerying {
         } catch {
             transaction.end()
             // The rollback must run even when the task was cancelled (the unstructured task is
-            // not); a connection still in a transaction is discarded by `release` either way.
-            if !connection.isConnectionLost {
+            // not); a connection still in a transaction is discarded by `release` either way, and
+            // one lost or interrupted is not worth a round trip (closing it rolls back).
+            if !connection.isConnectionLost && !connection.isOutOfStep {
                 let pool = self.pool
-                await Task { _ = try? await pool.threads.runIfActive { try connection.simpleQuery("ROLLBACK") } }.value
+                await Task { _ = try? await pool.run(on: connection) { try $0.simpleQuery("ROLLBACK") } }.value
             }
             pool.release(connection)
             throw error
@@ -102,6 +105,7 @@ public final class PostgresClient: PostgresQuerying {
     public func close() async {
         pipelines.forEach { $0.close() }
         await pool.close()
+        deadlines.close()
     }
 }
 
@@ -155,7 +159,6 @@ public final class PostgresTransaction: PostgresQuerying {
             throw PostgresError.server(sqlState: "25000", message: "the transaction this handle belongs to has ended")
         }
         defer { turn.release() }
-        let connection = self.connection
-        return try await pool.onPoolThread { try body(connection) }
+        return try await pool.run(on: connection, body)
     }
 }

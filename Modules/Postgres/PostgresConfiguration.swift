@@ -16,13 +16,18 @@ public struct PostgresConfiguration: Sendable {
     public var minConnections: Int
     public var acquireTimeout: Duration
     public var statementTimeout: Duration
+    /// The client's own deadline for one statement, queueing included (`QueryDeadlines`).
+    public var queryTimeout: Duration
+    /// Most statements waiting for each pipelined connection; beyond it, 503 at once.
+    public var maxQueuedStatements: Int
     /// Used unless the connection string sets `connect_timeout` itself.
     public var connectTimeoutSeconds: Int
 
     public init(
         url: String, minConnections: Int = 1, maxConnections: Int = 10, pipelinedConnections: Int = 2,
         acquireTimeout: Duration = .seconds(5),
-        statementTimeout: Duration = .seconds(30), connectTimeoutSeconds: Int = 5
+        statementTimeout: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), maxQueuedStatements: Int = 4096,
+        connectTimeoutSeconds: Int = 5
     ) throws {
         self.url = url
         parameters = try Self.parse(url)
@@ -31,6 +36,8 @@ public struct PostgresConfiguration: Sendable {
         self.pipelinedConnections = max(1, pipelinedConnections)
         self.acquireTimeout = acquireTimeout
         self.statementTimeout = statementTimeout
+        self.queryTimeout = queryTimeout
+        self.maxQueuedStatements = max(1, maxQueuedStatements)
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
     }
 

@@ -15,6 +15,10 @@ final class PostgresConnection: @unchecked Sendable {
     /// the next caller, so the connection must be closed, never reused.
     var isOutOfStep = false
 
+    /// What PQcancel needs, taken while connecting: usable from another thread, and kept
+    /// until deinit so a cancel still on its way never meets freed memory.
+    private var cancelHandle: OpaquePointer?
+
     private init(connection: OpaquePointer) {
         self.connection = connection
     }
@@ -31,6 +35,21 @@ final class PostgresConnection: @unchecked Sendable {
 
     deinit {
         close()
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+    }
+
+    /// Asks the server to stop the statement running now. Blocking; from any thread.
+    func requestCancel() {
+        guard let cancelHandle else { return }
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &message, Int32(message.count))
+    }
+
+    /// Shuts the socket down under a libpq call blocked on it, which then returns with the
+    /// connection lost. From any thread, while the connection is open.
+    func severSocket() {
+        let socket = PQsocket(connection)
+        if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     /// Connects with the configuration's parameters (the connection string's own, the session
@@ -49,6 +68,7 @@ final class PostgresConnection: @unchecked Sendable {
         }
         // libpq prints server notices to stderr by default; they are not errors, drop them.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        connection.cancelHandle = PQgetCancel(handle)
         return connection
     }
 

@@ -1,0 +1,68 @@
+import Foundation
+
+/// scripts/chaos-proxy in a process of its own between a client and a server: the tests put it
+/// in `blackhole` (nothing forwarded, nothing closed), `cut` or back to `pass`.
+final class ChaosProxy: @unchecked Sendable {
+    enum Mode: String {
+        case pass, blackhole, cut
+    }
+
+    let port = Int.random(in: 25_000...27_499)
+    private var controlPort: Int { port + 2_500 }
+    private let process = Process()
+
+    init(target: String) async throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/chaos-proxy")
+        process.arguments = [script.path, "--listen", "\(port)", "--target", target, "--control", "\(controlPort)"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 where process.isRunning {
+            if (try? await set(.pass)) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        stop()
+        throw ProxyFailure(reason: "chaos-proxy did not start")
+    }
+
+    /// `host:port` of the proxied server, as a client should dial it.
+    var address: String { "127.0.0.1:\(port)" }
+
+    func set(_ mode: Mode) async throws {
+        let port = controlPort
+        let reply = try await ChildProcess.offThePool { Self.send(mode.rawValue, port: port) }
+        guard reply == "ok" else { throw ProxyFailure(reason: "chaos-proxy answered \(reply ?? "nothing") to \(mode)") }
+    }
+
+    /// SIGKILL: the test process ignores SIGTERM (a server's signal handling), and children inherit that.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    struct ProxyFailure: Error {
+        let reason: String
+    }
+
+    /// One line to the control port, its one-line answer.
+    private static func send(_ line: String, port: Int) -> String? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        let message = Array((line + "\n").utf8)
+        guard write(descriptor, message, message.count) == message.count else { return nil }
+        var reply = [UInt8](repeating: 0, count: 64)
+        let count = read(descriptor, &reply, reply.count)
+        guard count > 0 else { return nil }
+        return String(decoding: reply[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
