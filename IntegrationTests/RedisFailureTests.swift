@@ -110,6 +110,22 @@ import Testing
         await server.kill()
     }
 
+    /// A server that never answers the SYN: the connect timeout ends the wait, not the (here
+    /// much longer) command timeout.
+    @Test func unansweredConnectFailsWithinTheConnectTimeout() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let client = RedisClient(
+            configuration: try RedisConfiguration(
+                url: "redis://127.0.0.1:\(listener.port)", connections: 1, commandTimeout: .seconds(60),
+                connectTimeout: .milliseconds(300)))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RedisError.self) { try await client.send("PING") }
+        #expect(error?.description.contains("redis.connect-timeout") == true, "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .seconds(30))  // a hang guard; the command timeout is 60 s
+        await client.close()
+    }
+
     /// Commands that would change or block the shared connection for every caller are refused
     /// before anything is sent, and the connection carries on.
     @Test func stateChangingCommandsAreRefused() async throws {

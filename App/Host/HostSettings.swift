@@ -37,6 +37,7 @@ public struct HostSettings: Sendable {
                 url: settings.string("redis.url", secret: true) ?? "redis://127.0.0.1:6379/0",
                 connections: settings.int("redis.connections", default: 2, in: 1...64),
                 commandTimeout: settings.seconds("redis.command-timeout", default: 2, in: 0.01...60),
+                connectTimeout: settings.seconds("redis.connect-timeout", default: 2, in: 0.01...60),
                 tlsOptions: RedisTLSOptions(
                     caFile: settings.string("redis.tls-ca-file"), certificateFile: settings.string("redis.tls-cert-file"),
                     keyFile: settings.string("redis.tls-key-file"), serverName: settings.string("redis.tls-server-name")))

@@ -12,11 +12,15 @@ public struct RedisConfiguration: Sendable {
     public var connections: Int
     /// How long a command may wait for its reply before the connection is reset.
     public var commandTimeout: Duration
+    /// How long opening a TCP connection may take; a server that never answers the SYN (a
+    /// black-holed network) fails within it. AUTH, SELECT and TLS then run under `commandTimeout`.
+    public var connectTimeout: Duration
     /// Set for `rediss://`: the context every connection's TLS session is made from.
     public var tls: RedisTLS?
 
     public init(
-        url: String, connections: Int = 2, commandTimeout: Duration = .seconds(2), tlsOptions: RedisTLSOptions = .init()
+        url: String, connections: Int = 2, commandTimeout: Duration = .seconds(2), connectTimeout: Duration = .seconds(2),
+        tlsOptions: RedisTLSOptions = .init()
     ) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "redis" || scheme == "rediss"
@@ -35,6 +39,7 @@ public struct RedisConfiguration: Sendable {
         self.database = database
         self.connections = max(1, connections)
         self.commandTimeout = commandTimeout
+        self.connectTimeout = connectTimeout
         if scheme == "rediss" {
             tls = try RedisTLS(options: tlsOptions, host: host)
         } else if tlsOptions.isSet {

@@ -84,10 +84,10 @@ final class RedisConnection: Sendable {
     }
 
     private func connect(_ promise: EventLoopPromise<any Channel>) {
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout / .nanoseconds(1)))
+        let commandTimeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout / .nanoseconds(1)))
         let tls = configuration.tls
         let connected = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
+            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout / .nanoseconds(1))))
             // A TCP-level option: `.socketOption(.tcp_nodelay)` would be SO_DEBUG at SOL_SOCKET.
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -96,7 +96,7 @@ final class RedisConnection: Sendable {
                     if let tls {
                         try pipeline.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverHostname))
                     }
-                    try pipeline.addHandler(RedisChannelHandler(commandTimeout: timeout))
+                    try pipeline.addHandler(RedisChannelHandler(commandTimeout: commandTimeout))
                 }
             }
             .connect(host: configuration.host, port: configuration.port)
@@ -191,6 +191,9 @@ final class RedisConnection: Sendable {
 
     private static func reason(_ error: any Error) -> String {
         if case RedisError.unavailable(let reason) = error { return reason }
+        if let channelError = error as? ChannelError, case .connectTimeout(let amount) = channelError {
+            return "no connection within redis.connect-timeout (\(Double(amount.nanoseconds) / 1e9) s)"
+        }
         return "\(error)"
     }
 }
