@@ -21,16 +21,8 @@ import Testing
     static func exchange(port: Int, sending bytes: [UInt8], guardTime: Duration) async throws -> (closed: Bool, received: String) {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard let socket = connectToLoopback(port: port) else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
                 defer { close(socket) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard connected == 0 else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
                 var sent = 0
                 while sent < bytes.count {
                     let count = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -79,4 +71,59 @@ import Testing
             await group.triggerGracefulShutdown()
         }
     }
+
+    /// 500 connections that never send a byte cost the others nothing: `/health` answers each
+    /// of its calls in under a second meanwhile (normally a millisecond or two).
+    @Test func fiveHundredIdleConnectionsDoNotStopHealth() async throws {
+        try await withRunningServer(environment: [:]) { port, group in
+            let idle = try await Self.openIdleConnections(500, port: port)
+            defer { idle.forEach { close($0) } }
+            for _ in 0..<5 {
+                let started = ContinuousClock.now
+                let (_, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+                #expect((response as? HTTPURLResponse)?.statusCode == 200)
+                #expect(ContinuousClock.now - started < .seconds(1))
+            }
+            await group.triggerGracefulShutdown()
+        }
+    }
+
+    /// `count` connected sockets that send nothing, opened off the cooperative pool.
+    static func openIdleConnections(_ count: Int, port: Int) async throws -> [Int32] {
+        // Both ends live in this process: make room for them under the descriptor limit.
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = max(limit.rlim_cur, min(limit.rlim_max, 4096))
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                var descriptors: [Int32] = []
+                for _ in 0..<count {
+                    guard let descriptor = connectToLoopback(port: port) else {
+                        descriptors.forEach { close($0) }
+                        return continuation.resume(throwing: POSIXError(.ECONNREFUSED))
+                    }
+                    descriptors.append(descriptor)
+                }
+                continuation.resume(returning: descriptors)
+            }.start()
+        }
+    }
+}
+
+/// A blocking TCP connection to 127.0.0.1:`port`; nil when refused.
+func connectToLoopback(port: Int) -> Int32? {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(descriptor)
+        return nil
+    }
+    return descriptor
 }
