@@ -43,7 +43,8 @@ PY
         --postgres-control "$pg_control" --server-pid "$chaos_server" --phases "${CHAOS_PHASES:-15}" \
         --phase-seconds "${CHAOS_PHASE_SECONDS:-20}" --deadline "${CHAOS_DEADLINE:-5}" >"$dir/report.json"
     kill "$chaos_server" "$stub_pid" "$redis_proxy_pid" "$pg_proxy_pid" 2>/dev/null
-    wait "$chaos_server" "$stub_pid" "$redis_proxy_pid" "$pg_proxy_pid" 2>/dev/null
+    # Killed processes end non-zero; that is expected here.
+    wait "$chaos_server" "$stub_pid" "$redis_proxy_pid" "$pg_proxy_pid" 2>/dev/null || true
     cat "$dir/report.json" >&2
     local field
     field() { python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, r))' "$dir/report.json" "$1"; }
