@@ -84,10 +84,10 @@ import UsersAPIStub
                 for body in Self.malformedBodies where !(uri == "/area-mode/events" && body == Array("[]".utf8)) {
                     try await Self.expectClientError(client, method, uri, body: body)
                 }
-                // Valid JSON without a JSON content type, or none at all.
+                // Valid JSON under an explicit non-JSON type (415; with none at all it is read as JSON).
                 let valid = template.encoded()
                 try await Self.expectClientError(client, method, uri, body: valid, contentType: "text/plain")
-                try await Self.expectClientError(client, method, uri, body: valid, contentType: nil)
+                try await Self.expectClientError(client, method, uri, body: valid, contentType: "application/x-www-form-urlencoded")
             }
             #expect(try await Self.snapshot(client) == before)
         }

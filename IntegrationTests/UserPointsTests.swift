@@ -56,7 +56,7 @@ struct PointsReply: Decodable {
         _ = try await fixture.server(users: 1500)
         _ = try await fixture.server(users: 1500)
         let store = try fixture.store()
-        try await store.seed(users: 1500)
+        try await store.seed(users: 1500, minNumber: 0)
         #expect(try await store.postgres.query("SELECT count(*) FROM users").first!.decode(Int.self, at: 0) == 1500)
         let state = try await store.state()
         #expect(state.users == 1500)

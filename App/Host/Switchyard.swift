@@ -40,7 +40,8 @@ public struct Switchyard: Sendable {
         let tallies = RouteTallies()
         router.add(middleware: RequestMetricsMiddleware(registry: registry, tallies: tallies))
         router.add(middleware: PayloadTooLargeClose())
-        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(
+            middleware: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first))
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
         router.add(middleware: EventLoopAffinityMiddleware())
         let features = mounted

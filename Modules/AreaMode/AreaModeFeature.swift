@@ -1,6 +1,7 @@
 import FeatureKit
 import Hummingbird
 import Postgres
+import SwitchyardCore
 
 /// LOGIN/LOGOUT events in, the most played multiplayer mode per area out.
 public struct AreaModeFeature: Feature {
@@ -10,34 +11,46 @@ public struct AreaModeFeature: Feature {
         "area_mode_events_total": "Events ingested, by outcome (applied, moved, duplicate, ignored)",
         "area_mode_cache_requests_total": "Area stats reads, by whether the cached body served them",
     ]
-    let routes: AreaModeRoutes
+    let service: AreaModeService
+    let profile: APIProfile
+    let random: RandomSource
+    let maxBodySize: Int
+    let adminToken: String?
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
+        profile = try settings.apiProfile()
         let cache = RedisAreaStatsCache(
             redis: dependencies.infrastructure.redis(),
             ttl: try settings.int("cache-ttl", default: 30, in: 0...86_400),
-            keyPrefix: settings.string("redis-prefix") ?? "area-mode", logger: dependencies.logger)
-        let service = AreaModeService(
+            keyPrefix: settings.string("redis-prefix") ?? "area-mode", profile: profile, logger: dependencies.logger)
+        service = AreaModeService(
             store: PostgresAreaModeStore(postgres: dependencies.infrastructure.postgres()), cache: cache,
-            metrics: dependencies.metrics)
-        routes = AreaModeRoutes(
-            service: service, random: dependencies.random,
-            maxBodySize: try settings.int("max-body-size", default: 8 << 20, in: 1024...(256 << 20)),
-            adminToken: dependencies.adminToken)
+            metrics: dependencies.metrics, statsJSON: profile == .original ? AreaModeOriginalRoutes.json : AreaModeService.json)
+        random = dependencies.random
+        maxBodySize = try settings.int("max-body-size", default: 8 << 20, in: 1024...(256 << 20))
+        adminToken = dependencies.adminToken
     }
 
     public var migrations: [Migration] { PostgresAreaModeStore.migrations }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        routes.addRoutes(to: group)
+        switch profile {
+        case .switchyard:
+            AreaModeRoutes(service: service, random: random, maxBodySize: maxBodySize, adminToken: adminToken).addRoutes(to: group)
+        case .original:
+            AreaModeOriginalRoutes(service: service, random: random, maxBodySize: maxBodySize, adminToken: adminToken)
+                .addRoutes(to: group)
+        }
     }
 
-    public var openAPI: OpenAPIFragment { AreaModeOpenAPI.fragment }
+    public var openAPI: OpenAPIFragment { profile == .original ? AreaModeOpenAPI.original : AreaModeOpenAPI.fragment }
+
+    public var notFoundResponse: Response? { profile == .original ? AreaModeOriginalRoutes.notFound : nil }
 
     /// The most played mode of each area with its active users (the `/areas` answer).
     public func dashboard() async throws -> DashboardSection? {
-        let areas = try await routes.service.areas()
+        let areas = try await service.areas()
         return DashboardSection(
             title: "Most played mode per area",
             body: HTML.figure("Active users", String(areas.reduce(0) { $0 + $1.activeUsers }), metric: "area-mode.active")

@@ -117,4 +117,79 @@ enum AreaModeOpenAPI {
                 ],
             ],
         ])
+
+    /// Responses with FastAPI's 422 for invalid input; other errors keep the envelope.
+    static func originalResponses(_ ok: JSONValue, errors: [Int]) -> JSONValue {
+        var responses = OpenAPI.responses(ok, errors: errors).objectValue ?? [:]
+        responses["422"] = OpenAPI.json("Invalid query or body (FastAPI's shape)", schema: OpenAPI.ref("AreaModeValidationError"))
+        return .object(responses)
+    }
+
+    /// The original profile: LILA's bodies and FastAPI's 422 errors; no `/areas/`.
+    static let original = fragment.overriding(
+        with: OpenAPIFragment(
+            paths: [
+                "/events/": [
+                    "post": [
+                        "summary": "Apply a batch of LOGIN/LOGOUT events atomically (LILA's answer)",
+                        "requestBody": fragment.paths["/events/"]?["post"]?["requestBody"] ?? .null,
+                        "responses": originalResponses(
+                            OpenAPI.json("Applied", schema: ["type": "object", "required": ["status"], "properties": ["status": ["const": true]]]),
+                            errors: [503]),
+                    ]
+                ],
+                "/stats/": [
+                    "get": [
+                        "summary": "Active users per mode in one area, keyed by the area code",
+                        "parameters": [query("area_code", ["type": "integer", "minimum": 100, "maximum": 999], required: true)],
+                        "responses": originalResponses(
+                            OpenAPI.json(
+                                "Modes by count, or {} with nobody active",
+                                schema: [
+                                    "type": "object",
+                                    "additionalProperties": [
+                                        "type": "array",
+                                        "items": [
+                                            "type": "object", "required": ["count", "multiplayer_mode"],
+                                            "properties": ["count": ["type": "integer"], "multiplayer_mode": ["type": "string"]],
+                                        ],
+                                    ],
+                                ]),
+                            errors: [503]),
+                    ]
+                ],
+                "/generate_data/": [
+                    "post": [
+                        "summary": "Generate random events (500..1000 over User1..User10 unless told) and apply them",
+                        "security": [["adminToken": []]],
+                        "parameters": fragment.paths["/generate_data/"]?["post"]?["parameters"] ?? [],
+                        "responses": originalResponses(
+                            OpenAPI.json(
+                                "How many records were generated",
+                                schema: [
+                                    "type": "object", "required": ["cnt_records_generated"],
+                                    "properties": ["cnt_records_generated": ["type": "integer"]],
+                                ]),
+                            errors: [401, 429, 503]),
+                    ]
+                ],
+            ],
+            schemas: [
+                "AreaModeValidationError": [
+                    "type": "object", "required": ["detail"],
+                    "properties": [
+                        "detail": [
+                            "type": "array",
+                            "items": [
+                                "type": "object", "required": ["loc", "msg", "type"],
+                                "properties": [
+                                    "loc": ["type": "array", "items": ["type": ["string", "integer"]]], "msg": ["type": "string"],
+                                    "type": ["type": "string"],
+                                ],
+                            ],
+                        ]
+                    ],
+                ]
+            ]),
+        removing: ["/areas/"])
 }

@@ -20,9 +20,7 @@ struct AreaModeRoutes: Sendable {
             guard let area = try request.queryInt("area_code", in: 100...999) else {
                 throw APIError.validation([FieldError(field: "area_code", message: "is required")])
             }
-            return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: try await service.cachedStatsBody(area: area))))
+            return .cachedJSON(try await service.cachedStatsBody(area: area))
         }
         routes.get("/areas") { _, _ -> Response in
             let areas = try await service.areas()

@@ -31,10 +31,16 @@ struct AreaModeService: Sendable {
     let cacheHits: Counter
     let cacheMisses: Counter
     let generators = BusyGate()
+    /// How the cached stats body is written: the profile's shape (README, "One encoding rule").
+    let statsJSON: @Sendable (AreaStats) -> JSONValue
 
-    init(store: any AreaModeStore, cache: any AreaStatsCache, metrics: any MetricsFactory) {
+    init(
+        store: any AreaModeStore, cache: any AreaStatsCache, metrics: any MetricsFactory,
+        statsJSON: @escaping @Sendable (AreaStats) -> JSONValue = AreaModeService.json
+    ) {
         self.store = store
         self.cache = cache
+        self.statsJSON = statsJSON
         eventCounters = Dictionary(
             uniqueKeysWithValues: Outcome.allCases.map { outcome in
                 (outcome, Counter(label: "area_mode_events_total", dimensions: [("outcome", outcome.rawValue)], factory: metrics))
@@ -64,7 +70,7 @@ struct AreaModeService: Sendable {
             return body
         }
         cacheMisses.increment()
-        let body = String(decoding: Self.json(try await store.stats(area: area)).encoded(), as: UTF8.self)
+        let body = String(decoding: statsJSON(try await store.stats(area: area)).encoded(), as: UTF8.self)
         if let lookup { await cache.store(area: area, version: lookup.version, body: body) }
         return body
     }
@@ -111,6 +117,8 @@ struct GenerationParameters: Sendable {
     var areas = 101...119
     var logoutRatio = 0.5
     var seed: UInt64?
+    /// Users are `<userPrefix><n>` for n in 1...users.
+    var userPrefix = "user-"
 
     /// `count` LOGINs of random users in random places, each followed by the same user's LOGOUT
     /// with probability `logoutRatio`. The same seed gives the same events.
@@ -120,7 +128,7 @@ struct GenerationParameters: Sendable {
         events.reserveCapacity(Int(Double(count) * (1 + logoutRatio)) + 1)
         for _ in 0..<count {
             let place = Place(area: random.int(in: areas), mode: "Modes\(random.int(in: 1...modes))")
-            let user = "user-\(random.int(in: 1...max(users, 1)))"
+            let user = "\(userPrefix)\(random.int(in: 1...max(users, 1)))"
             events.append(AreaEvent(place: place, userID: user, name: .login))
             if Double(random.next() >> 11) / Double(1 << 53) < logoutRatio {
                 events.append(AreaEvent(place: place, userID: user, name: .logout))

@@ -157,6 +157,9 @@ struct RedisAreaStatsCache: AreaStatsCache {
     let ttl: Int
     /// Start of every key, so several deployments (or tests) can share one Redis.
     let keyPrefix: String
+    /// Which API profile's bodies the entries hold: replicas of either profile share the
+    /// versions (so every ingest invalidates both) but never read each other's bodies.
+    let profile: APIProfile
     let logger: Logger
 
     func lookup(area: Int) async -> AreaStatsLookup? {
@@ -190,5 +193,7 @@ struct RedisAreaStatsCache: AreaStatsCache {
     }
 
     private func versionKey(_ area: Int) -> String { "\(keyPrefix):version:\(area)" }
-    private func entryKey(_ area: Int) -> String { "\(keyPrefix):stats:\(area)" }
+    private func entryKey(_ area: Int) -> String {
+        profile == .original ? "\(keyPrefix):original-stats:\(area)" : "\(keyPrefix):stats:\(area)"
+    }
 }

@@ -34,6 +34,7 @@ public enum JSONValue: Sendable, Equatable {
     public var intValue: Int64? { if case .int(let value) = self { value } else { nil } }
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let values) = self { values } else { nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let fields) = self { fields } else { nil } }
 
     /// Parses a JSON document (strict, nesting capped); throws on anything else.
     public init(parsing bytes: [UInt8]) throws {

@@ -21,6 +21,9 @@ public struct UserPointsFeature: Feature {
     let seedUsers: Int
     let adminToken: String?
     let logger: Logger
+    let profile: APIProfile
+    /// The first `min_number`: 0, or random in 0...100 as the original chose it.
+    let initialMinNumber: Int
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
@@ -31,6 +34,8 @@ public struct UserPointsFeature: Feature {
         seedUsers = try settings.int("seed-users", default: 1_000_000, in: 1...100_000_000)
         adminToken = dependencies.adminToken
         logger = dependencies.logger
+        profile = try settings.apiProfile()
+        initialMinNumber = profile == .original ? dependencies.random.int(in: 0...100) : 0
         service = UserPointsService(
             store: store, clock: dependencies.clock, random: dependencies.random,
             interval: try settings.int("refresh-interval", default: 60, in: 1...86_400),
@@ -42,16 +47,26 @@ public struct UserPointsFeature: Feature {
     public var migrations: [Migration] { LiveUserPointsStore.migrations }
 
     public func prepare() async throws {
-        try await store.seed(users: seedUsers)
+        try await store.seed(users: seedUsers, minNumber: initialMinNumber)
     }
 
     public var backgroundServices: [any Service] { [RefreshJob(service: service, logger: logger)] }
 
+    /// Both profiles keep the operators' `/state` and `/refresh`; `GET /` is the profile's.
     public func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        UserPointsRoutes(service: service, adminToken: adminToken).addRoutes(to: routes)
+        let own = UserPointsRoutes(service: service, adminToken: adminToken)
+        switch profile {
+        case .switchyard:
+            own.addRoutes(to: routes)
+        case .original:
+            own.addOperatorRoutes(to: routes)
+            UserPointsOriginalRoutes(service: service).addRoutes(to: routes)
+        }
     }
 
-    public var openAPI: OpenAPIFragment { UserPointsOpenAPI.fragment }
+    public var openAPI: OpenAPIFragment { profile == .original ? UserPointsOpenAPI.original : UserPointsOpenAPI.fragment }
+
+    public var notFoundResponse: Response? { profile == .original ? UserPointsOriginalRoutes.notFound : nil }
 
     /// The refresh state, as `/state` tells it.
     public func dashboard() async throws -> DashboardSection? {

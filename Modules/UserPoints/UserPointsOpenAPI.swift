@@ -53,4 +53,33 @@ enum UserPointsOpenAPI {
                 ],
             ],
         ])
+
+    /// The original profile: `GET /` in the friendly service's shape, the operators' routes as above.
+    static let original = fragment.overriding(
+        with: OpenAPIFragment(
+            paths: [
+                "/": [
+                    "get": [
+                        "summary": "Up to 2 users with points above min_number, and the previous query's time (friendly's shape)",
+                        "responses": OpenAPI.responses(
+                            OpenAPI.json("Qualifying users and the previous query's timestamp", schema: OpenAPI.ref("UserPointsOriginalQuery")),
+                            errors: [503]),
+                    ]
+                ]
+            ],
+            schemas: [
+                "UserPointsOriginalQuery": [
+                    "type": "object", "required": ["previous_query_timestamp", "qualifying_users"],
+                    "properties": [
+                        "qualifying_users": [
+                            "type": "array", "maxItems": 2,
+                            "items": [
+                                "type": "object", "required": ["id", "points"],
+                                "properties": ["id": ["type": "integer"], "points": ["type": "integer"]],
+                            ],
+                        ],
+                        "previous_query_timestamp": ["type": ["string", "null"], "description": "ISO 8601 UTC with microseconds"],
+                    ],
+                ]
+            ]))
 }

@@ -10,16 +10,17 @@ struct UserPointsRoutes: Sendable {
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.get("/", use: query)
+        addOperatorRoutes(to: routes)
+    }
+
+    func addOperatorRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.get("/state", use: state)
         routes.group("/refresh").add(middleware: AdminAuthMiddleware(token: adminToken)).post(use: refresh)
     }
 
     @Sendable func query(_ request: Request, context: AppRequestContext) async throws -> Response {
         let answer = try await service.query()
-        return .json([
-            "users": .array(answer.users.map { ["id": .int(Int64($0.id)), "points": .int(Int64($0.points))] }),
-            "timestamp": answer.previousQueryMicroseconds.map { .string(iso8601(microseconds: $0)) } ?? .null,
-        ])
+        return .json(["users": answer.usersJSON, "timestamp": answer.timestampJSON])
     }
 
     @Sendable func state(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -41,4 +42,9 @@ struct UserPointsRoutes: Sendable {
             "next_refresh_at": .string(iso8601(status.nextRefreshAt)),
         ]
     }
+}
+
+extension PointsAnswer {
+    var usersJSON: JSONValue { .array(users.map { ["id": .int(Int64($0.id)), "points": .int(Int64($0.points))] }) }
+    var timestampJSON: JSONValue { previousQueryMicroseconds.map { .string(iso8601(microseconds: $0)) } ?? .null }
 }

@@ -5,7 +5,7 @@ import Redis
 
 protocol UserPointsStore: Sendable {
     /// Creates the users and generation 0 (every user at 0 points) on an empty database.
-    func seed(users: Int) async throws
+    func seed(users: Int, minNumber: Int) async throws
     func query() async throws -> PointsQuery
     func state() async throws -> PointsState
     /// Re-rolls every user's points and `min_number` together. With `slot`, only if no refresh
@@ -84,7 +84,7 @@ struct LiveUserPointsStore: UserPointsStore {
                 """)
     ]
 
-    func seed(users: Int) async throws {
+    func seed(users: Int, minNumber: Int) async throws {
         try await postgres.transaction { tx in
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", Self.lockKey)
             guard try await tx.query("SELECT 1 FROM user_points_state").rows.isEmpty else { return }
@@ -95,7 +95,7 @@ struct LiveUserPointsStore: UserPointsStore {
                 CREATE VIEW user_points_current AS SELECT id, points FROM user_points_g0;
                 """)
             try await tx.execute(
-                "INSERT INTO user_points_state (generation, min_number, users) VALUES (0, 0, $1)", users)
+                "INSERT INTO user_points_state (generation, min_number, users) VALUES (0, $1, $2)", minNumber, users)
         }
     }
 

@@ -32,7 +32,7 @@ extension TestClientProtocol {
         _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil, headers: HTTPFields = [:]
     ) async throws -> (HTTPResponse.Status, JSONValue) {
         var fields = headers
-        if body != nil { fields[.contentType] = "application/json" }
+        if body != nil, fields[.contentType] == nil { fields[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }) {
             ($0.status, $0.json ?? .null)
         }

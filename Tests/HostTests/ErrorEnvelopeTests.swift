@@ -69,7 +69,7 @@ import Testing
         }
     }
 
-    @Test func malformedJSONAndWrongContentTypeAreBadRequest() async throws {
+    @Test func malformedJSONIsBadRequestAndANonJSONTypeIs415() async throws {
         try await makeServer().application.test(.router) { client in
             try await client.execute(
                 uri: "/echo/items", method: .post, headers: jsonHeaders, body: jsonBody(#"{"name": "#)
@@ -77,12 +77,27 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect(response.json?["error"] == "BAD_REQUEST")
             }
-            try await client.execute(
-                uri: "/echo/items", method: .post, headers: [.contentType: "text/plain"],
-                body: jsonBody(#"{"name": "a", "quantity": 1}"#)
-            ) { response in
-                #expect(response.status == .badRequest)
-                #expect(response.json?["message"] == "Content-Type must be application/json.")
+            for type in ["text/plain", "application/x-www-form-urlencoded"] {
+                try await client.execute(
+                    uri: "/echo/items", method: .post, headers: [.contentType: type], body: jsonBody(#"{"name": "a", "quantity": 1}"#)
+                ) { response in
+                    #expect(response.status == .unsupportedMediaType)
+                    #expect(response.json?["error"] == "UNSUPPORTED_MEDIA_TYPE")
+                    #expect(response.json?["message"] == .string("Content-Type must be application/json, not \(type)."))
+                }
+            }
+        }
+    }
+
+    /// A body with no Content-Type is read as JSON (as FastAPI does); so is a `+json` type.
+    @Test func noContentTypeOrAPlusJSONTypeIsReadAsJSON() async throws {
+        try await makeServer().application.test(.router) { client in
+            for headers: HTTPFields in [[:], [.contentType: "application/merge-patch+json"], [.contentType: "Application/JSON; charset=utf-8"]] {
+                try await client.execute(
+                    uri: "/echo/items", method: .post, headers: headers, body: jsonBody(#"{"name": "a", "quantity": 1}"#)
+                ) { response in
+                    #expect(response.status.code / 100 == 2, "\(headers)")
+                }
             }
         }
     }

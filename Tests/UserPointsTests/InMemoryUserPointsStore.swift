@@ -25,11 +25,11 @@ final class InMemoryUserPointsStore: UserPointsStore {
         self.random = random
     }
 
-    func seed(users: Int) async throws {
+    func seed(users: Int, minNumber: Int) async throws {
         contents.withLock { contents in
             guard contents.state == nil else { return }
             contents.points = Array(repeating: 0, count: users)
-            contents.state = PointsState(generation: 0, minNumber: 0, refreshedAt: nil, users: users, lastRefreshMilliseconds: nil)
+            contents.state = PointsState(generation: 0, minNumber: minNumber, refreshedAt: nil, users: users, lastRefreshMilliseconds: nil)
         }
     }
 

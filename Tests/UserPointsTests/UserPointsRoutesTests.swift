@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func queryHandsOverThePreviousQueryTime() async throws {
-        try await store.seed(users: 10)
+        try await store.seed(users: 10, minNumber: 0)
         try await app().test(.router) { client in
             try await client.execute(uri: "/user-points/", method: .get) { response in
                 #expect(response.status == .ok)
@@ -46,8 +46,29 @@ import Testing
         }
     }
 
+    /// The original profile: the same handover under friendly's names, nothing else in the body.
+    @Test func originalQueryUsesTheSeedsNames() async throws {
+        try await store.seed(users: 50, minNumber: 0)
+        let service = self.service()
+        _ = try await service.refreshNow()
+        let app = routeTestApplication(prefix: "/") { UserPointsOriginalRoutes(service: service).addRoutes(to: $0) }
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.json?["previous_query_timestamp"] == .null)
+                #expect(response.json?.objectValue.map { Set($0.keys) } == ["previous_query_timestamp", "qualifying_users"])
+                let users = response.json?["qualifying_users"]?.arrayValue ?? []
+                #expect(users.count == 2)
+                #expect(users.allSatisfy { $0.objectValue.map { Set($0.keys) } == ["id", "points"] })
+            }
+            clock.advance(by: 1)
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.json?["previous_query_timestamp"] == .string(iso8601(Date(timeIntervalSince1970: 1_800_000_000))))
+            }
+        }
+    }
+
     @Test func queryAnswersUpToTwoUsersAboveTheBar() async throws {
-        try await store.seed(users: 50)
+        try await store.seed(users: 50, minNumber: 0)
         let service = self.service()
         _ = try await service.refreshNow()
         let answer = try await service.query()
@@ -58,7 +79,7 @@ import Testing
     }
 
     @Test func oneGenerationIsReadOnceThenServedFromMemory() async throws {
-        try await store.seed(users: 10)
+        try await store.seed(users: 10, minNumber: 0)
         let service = self.service()
         for _ in 0..<5 { _ = try await service.query() }
         #expect(store.contents.withLock { $0.pointReads } == 1)
@@ -68,7 +89,7 @@ import Testing
     }
 
     @Test func stateAndRefresh() async throws {
-        try await store.seed(users: 10)
+        try await store.seed(users: 10, minNumber: 0)
         try await app().test(.router) { client in
             try await client.execute(uri: "/user-points/state", method: .get) { response in
                 #expect(response.status == .ok)
@@ -85,7 +106,7 @@ import Testing
     }
 
     @Test func refreshNeedsTheAdminTokenWhenOneIsSet() async throws {
-        try await store.seed(users: 10)
+        try await store.seed(users: 10, minNumber: 0)
         try await app(adminToken: "t0ken").test(.router) { client in
             try await client.execute(uri: "/user-points/refresh", method: .post) { response in
                 #expect(response.status == .unauthorized)
@@ -99,7 +120,7 @@ import Testing
     }
 
     @Test func refreshWhileAnotherRunsIs409() async throws {
-        try await store.seed(users: 10)
+        try await store.seed(users: 10, minNumber: 0)
         store.contents.withLock { $0.lockHeldElsewhere = true }
         try await app().test(.router) { client in
             try await client.execute(uri: "/user-points/refresh", method: .post) { response in
@@ -121,7 +142,7 @@ import Testing
     }
 
     @Test func scheduledRefreshRunsOncePerSlot() async throws {
-        try await store.seed(users: 10)
+        try await store.seed(users: 10, minNumber: 0)
         let service = self.service(interval: 10)
         let slot = service.nextSlot(after: clock.wallClock.now()).slot
         try await service.scheduledRefresh(slot: slot)

@@ -39,6 +39,10 @@ public protocol Feature: Sendable {
     /// Its routes behind `AdminAuthMiddleware`, relative to its prefix (`POST /refresh`): the
     /// host warns at startup when they are reachable from elsewhere with no admin token set.
     static var adminRoutes: [String] { get }
+
+    /// What a request matching no route gets when the feature is mounted at `/`: its original
+    /// service's own 404 under `api = original`; nil keeps the Switchyard envelope.
+    var notFoundResponse: Response? { get }
 }
 
 extension Feature {
@@ -48,6 +52,7 @@ extension Feature {
     public func dashboard() async throws -> DashboardSection? { nil }
     public static var metricDescriptions: [String: String] { [:] }
     public static var adminRoutes: [String] { [] }
+    public var notFoundResponse: Response? { nil }
 }
 
 /// What a feature may use. Shared clients are opened on first use, so a disabled feature,

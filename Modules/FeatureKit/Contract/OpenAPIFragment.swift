@@ -10,6 +10,14 @@ public struct OpenAPIFragment: Sendable {
         self.paths = paths
         self.schemas = schemas
     }
+
+    /// This fragment with `other`'s paths and schemas in place of any of the same name, and
+    /// `removing` paths dropped: an original profile described as changes to the default one.
+    public func overriding(with other: OpenAPIFragment, removing: [String] = []) -> OpenAPIFragment {
+        var paths = self.paths.merging(other.paths) { _, new in new }
+        removing.forEach { paths.removeValue(forKey: $0) }
+        return OpenAPIFragment(paths: paths, schemas: schemas.merging(other.schemas) { _, new in new })
+    }
 }
 
 /// Small builders for the parts every operation repeats.
@@ -29,17 +37,19 @@ public enum OpenAPI {
         ["required": true, "content": ["application/json": ["schema": schema, "example": example]]]
     }
 
-    /// An operation's responses: `ok` as `status` (200 unless said) and the error envelope for
-    /// each of `errors`.
-    public static func responses(_ ok: JSONValue, status: Int = 200, errors: [Int]) -> JSONValue {
-        .object([String(status): ok].merging(Self.errors(errors)) { first, _ in first })
+    /// An operation's responses: `ok` as `status` (200 unless said) and an error for each of
+    /// `errors`, in the envelope unless `errorSchema` (an original profile's) says otherwise.
+    public static func responses(
+        _ ok: JSONValue, status: Int = 200, errors: [Int], errorSchema: JSONValue = ref("Error")
+    ) -> JSONValue {
+        .object([String(status): ok].merging(Self.errors(errors, schema: errorSchema)) { first, _ in first })
     }
 
-    /// Error responses in the envelope shape, keyed by status.
-    public static func errors(_ statuses: [Int]) -> [String: JSONValue] {
+    /// Error responses, keyed by status.
+    public static func errors(_ statuses: [Int], schema: JSONValue = ref("Error")) -> [String: JSONValue] {
         Dictionary(
             uniqueKeysWithValues: statuses.map { status in
-                (String(status), json(errorDescriptions[status] ?? "Error", schema: ref("Error")))
+                (String(status), json(errorDescriptions[status] ?? "Error", schema: schema))
             })
     }
 

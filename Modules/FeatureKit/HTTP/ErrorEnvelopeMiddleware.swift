@@ -2,15 +2,22 @@ import Hummingbird
 import Logging
 
 /// Turns every error a route (or the router itself) throws into the spec's JSON envelope.
-/// Added before any route, so it also wraps the router's 404 for unknown paths.
+/// Added before any route, so it also wraps the router's 404 for unknown paths, which
+/// `notFound` replaces when a root-mounted feature speaks its original's API.
 public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let notFound: Response?
+
+    public init(notFound: Response? = nil) {
+        self.notFound = notFound
+    }
 
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && notFound != nil {
+            return notFound!
         } catch {
             let apiError = Self.apiError(for: error)
             if apiError.status == .internalServerError {

@@ -9,6 +9,12 @@ extension Response {
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
     }
+
+    /// A JSON response from a body already encoded (a cached one).
+    public static func cachedJSON(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
 }
 
 extension HTTPField.Name {

@@ -3,14 +3,16 @@ import NIOCore
 import SwitchyardJSON
 
 extension Request {
-    /// The body as JSON: 400 `BAD_REQUEST` for a wrong content type or malformed JSON,
-    /// 413 `PAYLOAD_TOO_LARGE` past `limit` (a route's own cap) or else the context's `maxUploadSize`.
-    public func jsonBody(context: AppRequestContext, limit: Int? = nil) async throws -> JSONValue {
+    /// The body as JSON. No Content-Type is read as JSON (as FastAPI and most frameworks do); an
+    /// explicit non-JSON type is 415 `UNSUPPORTED_MEDIA_TYPE` unless `anyMediaType` (the original
+    /// profiles, whose clients send JSON as `curl -d` does, form-encoded by name). Malformed JSON is
+    /// 400 `BAD_REQUEST`; past `limit` (a route's own cap, else the context's `maxUploadSize`), 413.
+    public func jsonBody(context: AppRequestContext, limit: Int? = nil, anyMediaType: Bool = false) async throws -> JSONValue {
         let limit = limit ?? context.maxUploadSize
-        let mediaType = headers[.contentType]?.split(separator: ";").first?
-            .trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
-            throw APIError.badRequest("Content-Type must be application/json.")
+        if !anyMediaType, let mediaType = headers[.contentType].map(Self.mediaType), !Self.isJSON(mediaType) {
+            throw APIError(
+                .unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE",
+                message: "Content-Type must be application/json, not \(mediaType).")
         }
         let buffer: ByteBuffer
         do {
@@ -23,5 +25,14 @@ extension Request {
         } catch let error as JSONParser.SyntaxError {
             throw APIError.badRequest("The request body is not valid JSON: \(error.reason) at byte \(error.offset).")
         }
+    }
+
+    static func mediaType(_ contentType: String) -> String {
+        contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
+    /// `application/json`, or a structured `+json` type such as `application/merge-patch+json`.
+    static func isJSON(_ mediaType: String) -> Bool {
+        mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 }
