@@ -1,3 +1,5 @@
+import Foundation
+
 /// The counted key of a hit: the raw path after `/api/`, leading and trailing `/` removed and
 /// runs of `/` collapsed. Percent-escapes stay as received.
 enum PathKey {
@@ -14,5 +16,15 @@ enum PathKey {
         if key.isEmpty { return .failure(.empty) }
         if key.utf8.count > maximumBytes { return .failure(.tooLong(bytes: key.utf8.count)) }
         return .success(key)
+    }
+}
+
+extension PathKey {
+    /// The original profile's key: the whole request path (`/api/hello/world/`), percent-decoded,
+    /// slashes kept, so `/api/a` and `/api/a/` are two keys. Its own sorted set (README).
+    static func exact(_ requestPath: Substring) -> Result<String, Problem> {
+        let decoded = String(requestPath).removingPercentEncoding ?? String(requestPath)
+        if decoded.utf8.count > maximumBytes { return .failure(.tooLong(bytes: decoded.utf8.count)) }
+        return .success(decoded)
     }
 }

@@ -10,12 +10,19 @@ public struct PathStatsFeature: Feature {
         "path_stats_hits_total": "Hits counted under /api/",
         "path_stats_distinct_paths": "Distinct paths counted, as of the last ranking read",
     ]
-    let routes: PathStatsRoutes
+    let service: PathStatsService
+    let profile: APIProfile
+    let prefix: String
+    let testMax: Int
+    let adminToken: String?
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
-        let key = settings.string("redis-key") ?? "path-stats:hits"
-        let service = PathStatsService(
+        profile = try settings.apiProfile()
+        // The original counts whole request paths: another key, so neither profile's counts
+        // ever mix with the other's (README).
+        let key = (settings.string("redis-key") ?? "path-stats:hits") + (profile == .original ? ":original" : "")
+        var service = PathStatsService(
             store: RedisPathStatsStore(redis: dependencies.infrastructure.redis(), key: key),
             http: dependencies.infrastructure.http(),
             serverAddress: dependencies.serverAddress,
@@ -24,21 +31,30 @@ public struct PathStatsFeature: Feature {
             testConcurrency: try settings.int("test-concurrency", default: 64, in: 1...4096),
             hits: Counter(label: "path_stats_hits_total", factory: dependencies.metrics),
             distinctPaths: Gauge(label: "path_stats_distinct_paths", factory: dependencies.metrics))
-        routes = PathStatsRoutes(
-            service: service, prefix: dependencies.prefix,
-            testMax: try settings.int("test-max", default: 1_000_000, in: 0...100_000_000),
-            adminToken: dependencies.adminToken)
+        if profile == .original {
+            service.key = PathKey.exact
+            service.letters = PathGenerator.lowercase
+        }
+        self.service = service
+        prefix = dependencies.prefix
+        testMax = try settings.int("test-max", default: 1_000_000, in: 0...100_000_000)
+        adminToken = dependencies.adminToken
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        routes.addRoutes(to: group)
+        switch profile {
+        case .switchyard:
+            PathStatsRoutes(service: service, prefix: prefix, testMax: testMax, adminToken: adminToken).addRoutes(to: group)
+        case .original:
+            PathStatsOriginalRoutes(service: service, prefix: prefix, testMax: testMax, adminToken: adminToken).addRoutes(to: group)
+        }
     }
 
-    public var openAPI: OpenAPIFragment { PathStatsOpenAPI.fragment }
+    public var openAPI: OpenAPIFragment { profile == .original ? PathStatsOpenAPI.original : PathStatsOpenAPI.fragment }
 
     /// The top 10 paths and the number of distinct paths: one round trip, never the whole set.
     public func dashboard() async throws -> DashboardSection? {
-        let page = try await routes.service.firstPage(offset: 0, limit: 10)
+        let page = try await service.firstPage(offset: 0, limit: 10)
         return DashboardSection(
             title: "Top paths",
             body: HTML.figure("Distinct paths", String(page.total), metric: "path-stats.distinct")

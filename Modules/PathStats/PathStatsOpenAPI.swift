@@ -80,4 +80,52 @@ enum PathStatsOpenAPI {
                 ],
             ],
         ])
+
+    static func text(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["text/html": ["schema": ["type": "string"]]]]
+    }
+
+    /// The original profile: the reference's text answers and its ranking shape.
+    static let original = fragment.overriding(
+        with: OpenAPIFragment(
+            paths: [
+                "/api/{path}": [
+                    "get": [
+                        "summary": "Count a hit on the whole request path (the reference's keys)",
+                        "parameters": [pathParameter("One or more path segments")],
+                        "responses": OpenAPI.responses(text("Request <path> finished"), errors: [400, 503]),
+                    ]
+                ],
+                "/stats/": [
+                    "get": [
+                        "summary": "Every counted path, most requested first",
+                        "responses": OpenAPI.responses(
+                            OpenAPI.json(
+                                "The ranking",
+                                schema: [
+                                    "type": "object", "required": ["URL request counts"],
+                                    "properties": [
+                                        "URL request counts": [
+                                            "type": "array",
+                                            "items": [
+                                                "type": "object", "required": ["url", "request_count"],
+                                                "properties": ["url": ["type": "string"], "request_count": ["type": "integer"]],
+                                            ],
+                                        ]
+                                    ],
+                                ]), errors: [503]),
+                    ]
+                ],
+                "/test/{n}/": [
+                    "post": [
+                        "summary": "Load-test this server with n GETs to its own /api/",
+                        "security": [["adminToken": []]],
+                        "parameters": [
+                            ["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 0]]
+                        ],
+                        "responses": OpenAPI.responses(text("Finished test run with <n> requests"), errors: [400, 401, 429, 503]),
+                    ]
+                ],
+            ]),
+        removing: ["/stats/{path}"])
 }

@@ -16,10 +16,15 @@ struct PathStatsService: Sendable {
     let hits: Counter
     let distinctPaths: Gauge
     let loadTests = BusyGate()
+    /// The counted key of a request path after the feature prefix: `PathKey.normalize` of what
+    /// follows `/api`, or under the original profile `PathKey.exact` of the whole of it.
+    var key: @Sendable (Substring) -> Result<String, PathKey.Problem> = { PathKey.normalize($0.dropFirst("/api".count)) }
+    /// The letters of load-test path segments.
+    var letters = PathGenerator.letters
 
-    /// Counts a hit on the raw path after `/api`.
-    func hit(rawPath: Substring) async throws -> PathCount {
-        switch PathKey.normalize(rawPath) {
+    /// Counts a hit on the request path after the feature prefix (`/api/...`).
+    func hit(requestPath: Substring) async throws -> PathCount {
+        switch key(requestPath) {
         case .failure(.empty):
             throw APIError.notFound("Nothing to count: the path after /api/ is empty.")
         case .failure(.tooLong(let bytes)):
@@ -62,7 +67,7 @@ struct PathStatsService: Sendable {
             throw APIError(.serviceUnavailable, code: "NOT_READY", message: "The server is not listening yet.")
         }
         let target = base + (prefix == "/" ? "" : prefix) + "/api/"
-        let generator = PathGenerator(random: random)
+        let generator = PathGenerator(random: random, letters: letters)
         var generated = Set<String>()
         var succeeded = 0
         let start = ContinuousClock.now

@@ -1,0 +1,35 @@
+import FeatureKit
+import Hummingbird
+import SwitchyardJSON
+
+/// The Close challenge reference's API (`features.path-stats.api = original`): text answers,
+/// the whole request path as the key (its own sorted set), `{"URL request counts": [...]}`.
+struct PathStatsOriginalRoutes: Sendable {
+    let service: PathStatsService
+    let prefix: String
+    let testMax: Int
+    let adminToken: String?
+
+    func addRoutes(to routes: RouterGroup<AppRequestContext>) {
+        routes.get("/api/**") { request, _ in
+            let counted = try await service.hit(requestPath: pathAfterPrefix(request, prefix: prefix))
+            return Self.text("Request \(counted.path) finished")
+        }
+        routes.get("/stats") { _, _ in try await rankingResponse(service, offset: 0, limit: nil, Self.ranking) }
+        routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken))
+            .post("/{n}") { _, context -> Response in
+                let n = try parseInt(try context.parameters.require("n"), field: "n", in: 0...testMax)
+                _ = try await service.loadTest(requests: n)
+                return Self.text("Finished test run with \(n) requests")
+            }
+    }
+
+    static let ranking = RankingFormat(opening: #"{"URL request counts":["#, closing: "]}") { row in
+        #"{"url":\#(jsonQuoted(row.path)),"request_count":\#(row.count)}"#
+    }
+
+    /// Flask's answer to a view that returns a string.
+    static func text(_ body: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
