@@ -15,6 +15,7 @@ public struct AchievementLevelFeature: Feature {
     }
     let service: AchievementLevelService
     let metrics: AchievementLevelMetrics
+    let profile: APIProfile
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
@@ -38,14 +39,20 @@ public struct AchievementLevelFeature: Feature {
                 redis: dependencies.infrastructure.redis(), keyPrefix: settings.string("redis-prefix") ?? Self.id,
                 ttl: ttl, logger: dependencies.logger)
         service = AchievementLevelService(api: api, cache: cache)
-        metrics = AchievementLevelMetrics(profile: try settings.apiProfile(), factory: dependencies.metrics)
+        profile = try settings.apiProfile()
+        metrics = AchievementLevelMetrics(profile: profile, factory: dependencies.metrics)
     }
 
     public func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        AchievementLevelRoutes(service: service, metrics: metrics).addRoutes(to: routes)
+        switch profile {
+        case .switchyard: AchievementLevelRoutes(service: service, metrics: metrics).addRoutes(to: routes)
+        case .original: AchievementLevelOriginalRoutes(service: service, metrics: metrics).addRoutes(to: routes)
+        }
     }
 
-    public var openAPI: OpenAPIFragment { AchievementLevelOpenAPI.fragment }
+    public var openAPI: OpenAPIFragment { profile == .original ? AchievementLevelOpenAPI.original : AchievementLevelOpenAPI.fragment }
+
+    public var notFoundResponse: Response? { profile == .original ? AchievementLevelOriginalRoutes.notFound : nil }
 
     /// Users per level from the cache only: a page load never starts an upstream fan-out.
     public func dashboard() async throws -> DashboardSection? {

@@ -1,12 +1,14 @@
 import FeatureKit
 import SwitchyardJSON
 
-/// A computed level. `json` is its one wire form, for the routes and the cache alike.
+/// A computed level. `json` is the default profile's wire form; `fullJSON`, with the user
+/// exactly as upstream sent it, is the original profile's and what the cache keeps.
 struct UserLevel: Sendable, Equatable {
     var user: UpstreamUser
     var level: Level
 
     var json: JSONValue { ["user": user.json, "overallAchievementLevel": .string(level.rawValue)] }
+    var fullJSON: JSONValue { ["user": user.upstream, "overallAchievementLevel": .string(level.rawValue)] }
 
     init(user: UpstreamUser, level: Level) {
         (self.user, self.level) = (user, level)
@@ -25,18 +27,21 @@ struct UpstreamUser: Sendable, Equatable {
     var id: Int64
     var name: String
     var email: String
+    /// The object exactly as upstream sent it, every field included.
+    var upstream: JSONValue
 
     var json: JSONValue { ["id": .int(id), "name": .string(name), "email": .string(email)] }
 
-    init(id: Int64, name: String, email: String) {
+    init(id: Int64, name: String, email: String, upstream: JSONValue? = nil) {
         (self.id, self.name, self.email) = (id, name, email)
+        self.upstream = upstream ?? ["id": .int(id), "name": .string(name), "email": .string(email)]
     }
 
     init?(_ value: JSONValue) {
         guard let id = value["id"]?.intValue, let name = value["name"]?.stringValue,
             let email = value["email"]?.stringValue
         else { return nil }
-        self.init(id: id, name: name, email: email)
+        self.init(id: id, name: name, email: email, upstream: value)
     }
 }
 
@@ -49,10 +54,10 @@ enum UpstreamFailure: Error, Equatable {
 
     /// One entry of the 502's `details`.
     func detail(userID: Int64?) -> JSONValue {
-        guard case .failed(let request, let status, let reason) = self else { return ["reason": "not found"] }
-        var fields: [String: JSONValue] = [
-            "request": .string(request), "status": status.map { .int(Int64($0)) } ?? .null, "reason": .string(reason),
-        ]
+        var fields: [String: JSONValue] = ["status": 404, "reason": "not found"]
+        if case .failed(let request, let status, let reason) = self {
+            fields = ["request": .string(request), "status": status.map { .int(Int64($0)) } ?? .null, "reason": .string(reason)]
+        }
         if let userID { fields["user_id"] = .int(userID) }
         return .object(fields)
     }

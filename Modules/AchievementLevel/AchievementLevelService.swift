@@ -20,13 +20,15 @@ struct AchievementLevelService: Sendable {
         case failed(JSONValue)
     }
 
-    /// Every user's level in upstream order, optionally only those at `filter`.
-    func levels(filter: Level?) async throws -> [UserLevel] {
-        let all = try await listRuns.value(for: "all") { [self] in try await allLevels() }
+    /// Every user's level in upstream order, optionally only those at `filter`. A user who
+    /// vanished upstream mid-computation is left out, or with `strict` (the original's way)
+    /// fails the whole list with 404.
+    func levels(filter: Level?, strict: Bool = false) async throws -> [UserLevel] {
+        let all = try await listRuns.value(for: strict ? "strict" : "all") { [self] in try await allLevels(strict: strict) }
         return all.filter { filter == nil || $0.level == filter }
     }
 
-    private func allLevels() async throws -> [UserLevel] {
+    private func allLevels(strict: Bool) async throws -> [UserLevel] {
         let users = try await userList()
         let cached = await cache?.levels(of: users.map(\.id)) ?? [:]
         let outcomes = await withTaskGroup(of: (Int64, Outcome).self) { group in
@@ -40,6 +42,7 @@ struct AchievementLevelService: Sendable {
         for (id, outcome) in outcomes {
             switch outcome {
             case .level(let level): computed[id] = level
+            case .vanished where strict: failures.append((id, UpstreamFailure.notFound.detail(userID: id)))
             case .vanished: break
             case .failed(let detail): failures.append((id, detail))
             }

@@ -32,7 +32,7 @@ struct RedisLevelCache: LevelCache {
     }
 
     func store(users: [UpstreamUser]) async {
-        let document = JSONValue.array(users.map(\.json)).encoded()
+        let document = JSONValue.array(users.map(\.upstream)).encoded()
         _ = await attempt("store the user list") { try await redis.set(usersKey, document, expireSeconds: ttl) }
     }
 
@@ -53,7 +53,7 @@ struct RedisLevelCache: LevelCache {
 
     func store(levels: [UserLevel]) async {
         guard !levels.isEmpty else { return }
-        let commands = levels.map { RedisCommand("SET", levelKey($0.user.id), $0.json.encoded(), "EX", ttl) }
+        let commands = levels.map { RedisCommand("SET", levelKey($0.user.id), $0.fullJSON.encoded(), "EX", ttl) }
         _ = await attempt("store levels") { try await redis.pipeline(commands) }
     }
 

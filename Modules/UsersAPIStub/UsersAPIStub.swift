@@ -122,8 +122,10 @@ public final class UsersAPIStub: Sendable {
         return data.users[Int(id - 1)]
     }
 
+    /// With a field beyond those the levels need, as real users APIs have: the original
+    /// profile passes it through.
     private static func json(_ user: StubData.User) -> JSONValue {
-        ["id": .int(user.id), "name": .string(user.name), "email": .string(user.email)]
+        ["id": .int(user.id), "name": .string(user.name), "email": .string(user.email), "username": .string("player\(user.id)")]
     }
 
     private static func json(_ game: StubData.Game) -> JSONValue {

@@ -17,7 +17,7 @@ import UsersAPIStub
     /// Runs `body` against the routes of a service calling a stub of `stub`, cached in `cache`.
     func withRoutes(
         stub configuration: UsersAPIStub.Configuration, cache: InMemoryLevelCache? = InMemoryLevelCache(), maxRetries: Int = 2,
-        _ body: @escaping @Sendable (any TestClientProtocol, UsersAPIStub) async throws -> Void
+        profile: APIProfile = .switchyard, _ body: @escaping @Sendable (any TestClientProtocol, UsersAPIStub) async throws -> Void
     ) async throws {
         let stub = UsersAPIStub(configuration, random: .seeded(42))
         let upstream = Application(router: stub.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -27,10 +27,14 @@ import UsersAPIStub
                 baseURL: "http://127.0.0.1:\(stubClient.port!)", http: http, permits: FIFOSemaphore(permits: 16),
                 timeout: .seconds(5), retry: RetryPolicy(maxRetries: maxRetries, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)),
                 metrics: UpstreamMetrics(factory: NOOPMetricsHandler.instance))
-            let routes = AchievementLevelRoutes(
-                service: AchievementLevelService(api: api, cache: cache),
-                metrics: AchievementLevelMetrics(profile: .switchyard, factory: NOOPMetricsHandler.instance))
-            try await routeTestApplication(prefix: "/achievement-level") { routes.addRoutes(to: $0) }.test(.router) { client in
+            let service = AchievementLevelService(api: api, cache: cache)
+            let metrics = AchievementLevelMetrics(profile: profile, factory: NOOPMetricsHandler.instance)
+            try await routeTestApplication(prefix: "/achievement-level") { group in
+                switch profile {
+                case .switchyard: AchievementLevelRoutes(service: service, metrics: metrics).addRoutes(to: group)
+                case .original: AchievementLevelOriginalRoutes(service: service, metrics: metrics).addRoutes(to: group)
+                }
+            }.test(.router) { client in
                 try await body(client, stub)
             }
         }
@@ -90,6 +94,47 @@ import UsersAPIStub
             #expect(status == .badGateway)
             #expect(body["error"] == "UPSTREAM_ERROR")
             #expect(body["details"]?.arrayValue?.compactMap { $0["user_id"]?.intValue } == [4, 6])
+        }
+    }
+
+    /// The original profile: users exactly as upstream sent them (the stub adds `username`),
+    /// unknown levels match nobody, and failures carry upstream's status in its own shape.
+    @Test func originalPassesUsersThroughAndFailsTheWholeList() async throws {
+        try await withRoutes(stub: .init(users: 11), profile: .original) { client, _ in
+            let (status, body) = try await Self.get(client, "/users")
+            #expect(status == .ok)
+            let first = body.arrayValue?.first?["user"]
+            #expect(first?.objectValue.map { Set($0.keys) } == ["id", "name", "email", "username"])
+            #expect(first?["username"] == "player1")
+            for query in ["diamond", ""] {
+                let (unknownStatus, unknown) = try await Self.get(client, "/users?level=\(query)")
+                #expect(unknownStatus == .ok)
+                #expect(unknown == [])
+            }
+            let (goldStatus, gold) = try await Self.get(client, "/users?level=gold")
+            #expect(goldStatus == .ok)
+            #expect((gold.arrayValue ?? []).compactMap { $0["user"]?["id"]?.intValue } == [5, 6, 7, 9])
+            let (one, user) = try await Self.get(client, "/users/8")
+            #expect(one == .ok)
+            #expect(user["user"]?["username"] == "player8")
+            let (missingStatus, missing) = try await Self.get(client, "/users/999")
+            #expect(missingStatus == .notFound)
+            #expect(missing["status_code"] == 404)
+            #expect(missing["message"]?.stringValue != nil)
+            let (wordStatus, word) = try await Self.get(client, "/users/abc")
+            #expect(wordStatus == .notFound)
+            #expect(word["status_code"] == 404)
+        }
+        try await withRoutes(stub: .init(users: 11, vanished: [3]), cache: nil, profile: .original) { client, _ in
+            let (status, body) = try await Self.get(client, "/users")
+            #expect(status == .notFound)
+            #expect(body["status_code"] == 404)
+        }
+        try await withRoutes(stub: .init(users: 11, failing: [4]), maxRetries: 0, profile: .original) { client, _ in
+            let (status, body) = try await Self.get(client, "/users")
+            #expect(status == .internalServerError)
+            #expect(body.objectValue.map { Set($0.keys) } == ["message", "status_code"])
+            #expect(body["status_code"] == 500)
         }
     }
 }
