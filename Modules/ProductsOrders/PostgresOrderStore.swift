@@ -56,6 +56,10 @@ struct PostgresOrderStore: OrderStore {
             "SELECT id, created_at FROM orders WHERE id < $1 ORDER BY id DESC LIMIT $2", cursor ?? Int64.max, limit)
     }
 
+    func ascending(offset: Int, limit: Int) async throws -> [Order] {
+        try await orders("SELECT id, created_at FROM orders ORDER BY id LIMIT $1 OFFSET $2", limit, offset).reversed()
+    }
+
     func countCreated(inLast seconds: Int) async throws -> Int64 {
         try await postgres.query(
             "SELECT count(*) AS n FROM orders WHERE created_at > now() - make_interval(secs => $1)", seconds

@@ -11,9 +11,11 @@ public struct ProductsOrdersFeature: Feature {
         "order_stock_rejections_total": "Orders refused for insufficient stock",
     ]
     let service: ProductsOrdersService
+    let profile: APIProfile
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
+        profile = try settings.apiProfile()
         let imageRoot = settings.string("image-root") ?? "http://www.example.com/airship/images"
         service = ProductsOrdersService(
             products: RedisProductStore(
@@ -28,10 +30,13 @@ public struct ProductsOrdersFeature: Feature {
     public var migrations: [Migration] { PostgresOrderStore.migrations }
 
     public func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        ProductsOrdersRoutes(service: service).addRoutes(to: routes)
+        switch profile {
+        case .switchyard: ProductsOrdersRoutes(service: service).addRoutes(to: routes)
+        case .original: ProductsOrdersOriginalRoutes(service: service).addRoutes(to: routes)
+        }
     }
 
-    public var openAPI: OpenAPIFragment { ProductsOrdersOpenAPI.fragment }
+    public var openAPI: OpenAPIFragment { profile == .original ? ProductsOrdersOpenAPI.original : ProductsOrdersOpenAPI.fragment }
 
     /// Catalogue size, orders of the last hour and the products closest to running out.
     public func dashboard() async throws -> DashboardSection? {

@@ -162,4 +162,60 @@ enum ProductsOrdersOpenAPI {
                 ],
             ],
         ])
+
+    static let deleted = OpenAPI.responses(
+        OpenAPI.json(
+            "Gone (also when it never existed)", schema: ["type": "object", "required": ["status"], "properties": ["status": ["const": "ok"]]]),
+        errors: [400, 503])
+
+    /// The original profile: the nameko-devex gateway's routes and answers.
+    static let original = OpenAPIFragment(
+        paths: [
+            "/products": [
+                "post": [
+                    "summary": "Create or overwrite a product (stock included)",
+                    "requestBody": fragment.paths["/products"]?["post"]?["requestBody"] ?? .null,
+                    "responses": OpenAPI.responses(OpenAPI.json("Stored", schema: OpenAPI.ref("ProductID")), errors: [400, 413, 503]),
+                ]
+            ],
+            "/products/{id}": [
+                "get": fragment.paths["/products/{id}"]?["get"] ?? .null,
+                "delete": ["summary": "Delete a product", "parameters": [idParameter(productID)], "responses": deleted],
+            ],
+            "/products/delete/{id}": [
+                "get": ["summary": "Delete a product (the study case's route)", "parameters": [idParameter(productID)], "responses": deleted]
+            ],
+            "/orders": [
+                "post": [
+                    "summary": "Order products: all stock reserved at once or nothing",
+                    "requestBody": fragment.paths["/orders"]?["post"]?["requestBody"] ?? .null,
+                    "responses": OpenAPI.responses(OpenAPI.json("Stored", schema: OpenAPI.ref("OrderID")), errors: [400, 404, 409, 413, 503]),
+                ]
+            ],
+            "/orders/{id}": [
+                "get": [
+                    "summary": "One order with each line's current product and image",
+                    "parameters": [idParameter(["type": "integer", "minimum": 1])],
+                    "responses": OpenAPI.responses(OpenAPI.json("The order", schema: OpenAPI.ref("OriginalOrder")), errors: [400, 404, 503]),
+                ]
+            ],
+            "/orders/list/{page}": [
+                "get": [
+                    "summary": "Five orders a page, oldest first (page 1: the five lowest ids)",
+                    "parameters": [["name": "page", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1]]],
+                    "responses": OpenAPI.responses(
+                        OpenAPI.json("The page", schema: ["type": "array", "maxItems": 5, "items": OpenAPI.ref("OriginalOrder")]),
+                        errors: [400, 503]),
+                ]
+            ],
+        ],
+        schemas: fragment.schemas.merging([
+            "OriginalOrder": [
+                "type": "object", "required": ["id", "order_details"], "additionalProperties": false,
+                "properties": [
+                    "id": ["type": "integer"],
+                    "order_details": fragment.schemas["Order"]?["properties"]?["order_details"] ?? .null,
+                ],
+            ]
+        ]) { _, new in new })
 }

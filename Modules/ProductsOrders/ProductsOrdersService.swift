@@ -17,6 +17,11 @@ struct ProductsOrdersService: Sendable {
         }
     }
 
+    /// Creates or overwrites, stock included: the original's POST /products.
+    func putProduct(_ product: Product) async throws {
+        try await products.put(product)
+    }
+
     func product(_ id: String) async throws -> Product {
         guard let product = try await products.product(id) else { throw Self.productNotFound(id) }
         return product
@@ -75,9 +80,14 @@ struct ProductsOrdersService: Sendable {
 
     func order(_ id: Int64) async throws -> OrderView {
         guard let order = try await orders.order(id) else {
-            throw APIError.notFound("No order \(id).", code: "ORDER_NOT_FOUND")
+            throw APIError(.notFound, code: "ORDER_NOT_FOUND", message: "No order \(id).", details: [["order_id": .int(id)]])
         }
         return try await views([order])[0]
+    }
+
+    /// Page `number` (from 1) of `size` orders, oldest first: the original's order list.
+    func orderPage(number: Int, size: Int) async throws -> [OrderView] {
+        try await views(try await orders.ascending(offset: (number - 1) * size, limit: size))
     }
 
     func orderPage(before cursor: Int64?, limit: Int) async throws -> OrderPage {
@@ -119,6 +129,6 @@ struct ProductsOrdersService: Sendable {
     }
 
     static func productNotFound(_ id: String) -> APIError {
-        .notFound("No product '\(id)'.", code: "PRODUCT_NOT_FOUND")
+        APIError(.notFound, code: "PRODUCT_NOT_FOUND", message: "No product '\(id)'.", details: [["product_id": .string(id)]])
     }
 }

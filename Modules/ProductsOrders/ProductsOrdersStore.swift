@@ -2,6 +2,8 @@
 protocol ProductStore: Sendable {
     /// False when the id is taken (never overwritten).
     func create(_ product: Product) async throws -> Bool
+    /// Creates the product or overwrites it whole, stock included (the original profile).
+    func put(_ product: Product) async throws
     func product(_ id: String) async throws -> Product?
     /// The named products in one round trip; deleted ones map to nil.
     func products(_ ids: [String]) async throws -> [String: Product?]
@@ -27,6 +29,8 @@ protocol OrderStore: Sendable {
     func order(_ id: Int64) async throws -> Order?
     /// Newest first: up to `limit` orders with ids below `cursor`.
     func page(before cursor: Int64?, limit: Int) async throws -> [Order]
+    /// Oldest first: `limit` orders after the first `offset` (the original profile's pages).
+    func ascending(offset: Int, limit: Int) async throws -> [Order]
     /// Orders created in the last `seconds`.
     func countCreated(inLast seconds: Int) async throws -> Int64
 }

@@ -16,8 +16,9 @@ struct RedisProductStore: ProductStore {
     var stockKey: String { keyPrefix + ":stock" }
     func productKey(_ id: String) -> String { keyPrefix + ":product:" + id }
 
+    /// ARGV[6] = "1" overwrites an existing product (`put`); otherwise it is left alone.
     static let createScript = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        if ARGV[6] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
         redis.call('HSET', KEYS[1], 'id', ARGV[1], 'title', ARGV[2], 'passenger_capacity', ARGV[3],
             'maximum_speed', ARGV[4], 'in_stock', ARGV[5])
         redis.call('ZADD', KEYS[2], 0, ARGV[1])
@@ -78,9 +79,19 @@ struct RedisProductStore: ProductStore {
         """
 
     func create(_ product: Product) async throws -> Bool {
+        try await write(product, overwriting: false)
+    }
+
+    func put(_ product: Product) async throws {
+        _ = try await write(product, overwriting: true)
+    }
+
+    private func write(_ product: Product, overwriting: Bool) async throws -> Bool {
         let reply = try await redis.evalScript(
             Self.createScript, keys: [productKey(product.id), indexKey, stockKey],
-            arguments: [product.id, product.title, product.passengerCapacity, product.maximumSpeed, product.inStock])
+            arguments: [
+                product.id, product.title, product.passengerCapacity, product.maximumSpeed, product.inStock, overwriting ? "1" : "0",
+            ])
         return reply.int == 1
     }
 

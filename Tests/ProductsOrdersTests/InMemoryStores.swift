@@ -17,6 +17,8 @@ final class InMemoryProductStore: ProductStore {
         }
     }
 
+    func put(_ product: Product) async throws { catalogue.withLock { $0[product.id] = product } }
+
     func product(_ id: String) async throws -> Product? { catalogue.withLock { $0[id] } }
 
     func products(_ ids: [String]) async throws -> [String: Product?] {
@@ -102,6 +104,10 @@ final class InMemoryOrderStore: OrderStore {
 
     func page(before cursor: Int64?, limit: Int) async throws -> [Order] {
         book.withLock { Array($0.orders.reversed().filter { $0.id < cursor ?? .max }.prefix(limit)) }
+    }
+
+    func ascending(offset: Int, limit: Int) async throws -> [Order] {
+        book.withLock { Array($0.orders.dropFirst(offset).prefix(limit)) }
     }
 
     func countCreated(inLast seconds: Int) async throws -> Int64 { book.withLock { Int64($0.orders.count) } }

@@ -28,7 +28,8 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         }
     }
 
-    static func apiError(for error: any Error) -> APIError {
+    /// The envelope an error answers with; `.internalError` for any error that does not know it.
+    public static func apiError(for error: any Error) -> APIError {
         switch error {
         case let apiError as APIError:
             return apiError
