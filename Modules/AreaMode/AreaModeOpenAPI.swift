@@ -135,7 +135,7 @@ enum AreaModeOpenAPI {
                         "requestBody": fragment.paths["/events/"]?["post"]?["requestBody"] ?? .null,
                         "responses": originalResponses(
                             OpenAPI.json("Applied", schema: ["type": "object", "required": ["status"], "properties": ["status": ["const": true]]]),
-                            errors: [503]),
+                            errors: [413, 503]),
                     ]
                 ],
                 "/stats/": [
