@@ -157,7 +157,9 @@ let package = Package(
             path: "Tests/FeatureTesting"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SwitchyardCore"], path: "Tests/PostgresTests"),
         .testTarget(
-            name: "FeatureKitTests", dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON"], path: "Tests/FeatureKitTests"),
+            name: "FeatureKitTests",
+            dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Tests/FeatureKitTests"),
         .testTarget(
             name: "HostTests",
             dependencies: [

@@ -31,10 +31,16 @@ final class EventLoopTaskExecutor: TaskExecutor {
     }
 }
 
-/// Runs every route on its connection's event loop. Handlers never block (blocking C calls
-/// run on threads of their own), so the loop stays free for I/O.
+/// Runs routes on their connection's event loop. Handlers never block (blocking C calls run on
+/// threads of their own), so the loop stays free for I/O. A request with a large body (or one
+/// of unknown length) is the exception: parsing, validating and encoding it is CPU work in
+/// proportion to its size, which on the loop would stall every other connection the loop
+/// serves, so it runs on Swift's global executor instead.
 public struct EventLoopAffinityMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
+
+    /// Bodies above this many bytes are handled off the event loop.
+    public static let largeBody = 64 * 1024
 
     public init() {}
 
@@ -42,8 +48,16 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
         _ request: Request, context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {
+        if Self.hasLargeBody(request) {
+            return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await next(request, context) }
+        }
+        return try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {
             try await next(request, context)
         }
+    }
+
+    static func hasLargeBody(_ request: Request) -> Bool {
+        if let length = request.headers[.contentLength] { return (Int(length) ?? .max) > largeBody }
+        return request.headers[.transferEncoding] != nil
     }
 }

@@ -1,0 +1,36 @@
+# big-batches (#22): GET /health p99 at 4 connections, idle and then while 4 writers send
+# 10,000-event batches (about 1 MB each) to /area-mode/events back to back; three rounds.
+# Target: the worst loaded p99 at most 2x the idle p99 of its round.
+scenario() {
+    local dir="$STATE_DIR/big-batches" round idle loaded ratios=()
+    mkdir -p "$dir"
+    python3 - >"$dir/batch.json" <<'PY'
+import json, random
+random.seed(7)
+items = [{"area_code": random.randint(100, 118), "multiplayer_mode": "Modes%d" % random.randint(1, 10),
+          "user_id": "big-%d" % n, "events_name": random.choice(["LOGIN", "LOGOUT"])} for n in range(10000)]
+print(json.dumps({"items": items}))
+PY
+    cat >"$dir/post.lua" <<LUA
+local file = io.open("$dir/batch.json")
+wrk.body = file:read("*a")
+file:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+LUA
+    for round in 1 2 3; do
+        idle=$(wrk_p99_ms 4 "$BASE/health")
+        wrk -t 1 -c 4 -d "$(( ${DURATION%s} + 2 ))s" -s "$dir/post.lua" "$BASE/area-mode/events" >"$dir/writers-$round.txt" &
+        local writers=$!
+        sleep 1
+        loaded=$(wrk_p99_ms 4 "$BASE/health")
+        wait "$writers"
+        log "round $round: /health p99 idle $idle ms, beside 4 writers of 10,000-event batches $loaded ms"
+        ratios+=("$(awk -v a="$loaded" -v b="$idle" 'BEGIN { printf "%.2f", a / b }')")
+    done
+    local worst median
+    worst=$(printf '%s\n' "${ratios[@]}" | sort -n | tail -1)
+    median=$(printf '%s\n' "${ratios[@]}" | median)
+    record big-batches-health-p99-ratio-worst-of-3 "$worst" target-ratio 2
+    record big-batches-health-p99-ratio-median "$median" target-ratio 2
+}
