@@ -14,6 +14,8 @@ public struct HostSettings: Sendable {
     /// A connection with no complete request part for this long is closed: a client that sends
     /// half a request (or nothing) cannot hold a connection.
     public var idleTimeout: Duration
+    /// Requests with a body over 64 KiB handled at once (`EventLoopAffinityMiddleware`).
+    public var largeBodyConcurrency: Int
     public var enabledFeatures: [any Feature.Type]
     public var prefixes: [String: String]
     public var adminToken: String?
@@ -30,6 +32,7 @@ public struct HostSettings: Sendable {
         maxBodySize = try settings.int("http.max-body-size", default: 1 << 20, in: 1024...(64 << 20))
         shutdownTimeout = try settings.seconds("http.shutdown-timeout", default: 10, in: 0.1...600)
         idleTimeout = try settings.seconds("http.idle-timeout", default: 30, in: 0.1...3600)
+        largeBodyConcurrency = try settings.int("http.large-body-concurrency", default: 1, in: 1...1024)
         adminToken = settings.string("auth.admin-token", secret: true)
         docsAssetsURL = settings.string("docs.assets-url") ?? "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
         do {

@@ -43,7 +43,7 @@ public struct Switchyard: Sendable {
         router.add(
             middleware: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first))
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
-        router.add(middleware: EventLoopAffinityMiddleware())
+        router.add(middleware: EventLoopAffinityMiddleware(largeBodyConcurrency: settings.largeBodyConcurrency))
         let features = mounted
         OperationalRoutes(
             registry: registry, tallies: tallies, healthChecks: { infrastructure.healthChecks }, features: { features },

@@ -1,5 +1,7 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
+import SwitchyardCore
 import Synchronization
 
 /// Runs a task's jobs on a NIO event loop. A handler that runs on its connection's loop talks
@@ -33,22 +35,38 @@ final class EventLoopTaskExecutor: TaskExecutor {
 
 /// Runs routes on their connection's event loop. Handlers never block (blocking C calls run on
 /// threads of their own), so the loop stays free for I/O. A request with a large body (or one
-/// of unknown length) is the exception: parsing, validating and encoding it is CPU work in
+/// of unknown length) is the exception: parsing, validating and storing it is CPU work in
 /// proportion to its size, which on the loop would stall every other connection the loop
-/// serves, so it runs on Swift's global executor instead.
+/// serves. It runs on Swift's global executor instead, and only `largeBodyConcurrency` of them
+/// at once (`http.large-body-concurrency`), so big batches cannot take every core from the
+/// small requests; the others wait their turn in FIFO order, up to `largeBodyWait` (then 429).
 public struct EventLoopAffinityMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
     /// Bodies above this many bytes are handled off the event loop.
     public static let largeBody = 64 * 1024
+    let largeBodies: FIFOSemaphore
+    let largeBodyWait: Duration
 
-    public init() {}
+    public init(largeBodyConcurrency: Int = 1, largeBodyWait: Duration = .seconds(30)) {
+        largeBodies = FIFOSemaphore(permits: max(1, largeBodyConcurrency))
+        self.largeBodyWait = largeBodyWait
+    }
 
     public func handle(
         _ request: Request, context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         if Self.hasLargeBody(request) {
+            do {
+                try await largeBodies.acquire(within: largeBodyWait)
+            } catch is FIFOSemaphore.TimedOut {
+                var headers = HTTPFields()
+                headers[.retryAfter] = "1"
+                throw APIError(
+                    .tooManyRequests, code: "BUSY", message: "Too many large requests are waiting here; retry later.", headers: headers)
+            }
+            defer { largeBodies.release() }
             return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await next(request, context) }
         }
         return try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {
