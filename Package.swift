@@ -158,7 +158,10 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SwitchyardCore"], path: "Tests/PostgresTests"),
         .testTarget(
             name: "FeatureKitTests",
-            dependencies: ["FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "Tests/FeatureKitTests"),
         .testTarget(
             name: "HostTests",

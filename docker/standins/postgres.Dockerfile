@@ -6,7 +6,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-15 \
     && mkdir -p /var/lib/postgresql/data /var/run/postgresql \
     && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data
-COPY docker/standins/postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 USER postgres
 EXPOSE 5432
 ENTRYPOINT ["docker-entrypoint.sh"]

@@ -3,7 +3,7 @@
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends redis-server \
     && rm -rf /var/lib/apt/lists/* && mkdir /data && chown redis:redis /data
-COPY docker/standins/redis-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+COPY redis-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 WORKDIR /data
 USER redis
 EXPOSE 6379
