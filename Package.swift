@@ -156,6 +156,7 @@ let package = Package(
             ],
             path: "Tests/FeatureTesting"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SwitchyardCore"], path: "Tests/PostgresTests"),
+        .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests"),
         .testTarget(
             name: "FeatureKitTests",
             dependencies: [

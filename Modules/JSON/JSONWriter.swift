@@ -46,9 +46,11 @@ public func jsonQuoted(_ text: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
+/// Hex digits of `\u00XX` escapes, made once: this runs for every string of every answer.
+private let hexDigits = Array("0123456789abcdef".utf8)
+
 /// Escapes quotes, backslashes and control characters; everything else is copied as UTF-8.
 func writeQuoted(_ text: String, to out: inout [UInt8]) {
-    let hex = Array("0123456789abcdef".utf8)
     out.append(UInt8(ascii: "\""))
     for byte in text.utf8 {
         switch byte {
@@ -59,8 +61,8 @@ func writeQuoted(_ text: String, to out: inout [UInt8]) {
         case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
         case 0..<0x20:
             out.append(contentsOf: "\\u00".utf8)
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0xF)])
         default: out.append(byte)
         }
     }

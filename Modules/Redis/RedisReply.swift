@@ -33,9 +33,23 @@ public enum RedisReply: Sendable, Equatable {
     public var double: Double? {
         switch self {
         case .integer(let value): Double(value)
-        case .bulk(let bytes): Double(String(decoding: bytes, as: UTF8.self))
+        // Scores are mostly whole numbers ("-42"): read those digit by digit, with no String.
+        case .bulk(let bytes): Self.wholeNumber(bytes).map(Double.init) ?? Double(String(decoding: bytes, as: UTF8.self))
         default: nil
         }
+    }
+
+    /// `-?[0-9]{1,15}` as a number (exactly representable as a Double); nil for anything else.
+    static func wholeNumber(_ bytes: [UInt8]) -> Int64? {
+        let negative = bytes.first == UInt8(ascii: "-")
+        let digits = bytes.dropFirst(negative ? 1 : 0)
+        guard (1...15).contains(digits.count) else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return negative ? -value : value
     }
 
     public var array: [RedisReply]? {
