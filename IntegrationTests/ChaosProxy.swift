@@ -7,8 +7,8 @@ final class ChaosProxy: @unchecked Sendable {
         case pass, blackhole, cut
     }
 
-    let port = Int.random(in: 25_000...27_499)
-    private var controlPort: Int { port + 2_500 }
+    let port = TestPorts.take()
+    private let controlPort = TestPorts.take()
     private let process = Process()
 
     init(target: String) async throws {

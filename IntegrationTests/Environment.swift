@@ -49,9 +49,7 @@ final class RedisProcess: @unchecked Sendable {
     private var process: Process?
 
     init(arguments: [String] = []) {
-        // Below the ephemeral range (32768+), so no outgoing connection can hold it; disjoint
-        // from PostgresProcess (25,000+) and the binary under SignalShutdownTests (30,000+).
-        port = Int.random(in: 20_000...24_999)
+        port = TestPorts.take()
         self.arguments = arguments
     }
 

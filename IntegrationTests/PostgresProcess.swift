@@ -3,8 +3,7 @@ import Foundation
 /// A private PostgreSQL cluster for tests that crash and restart the server. initdb and
 /// postgres refuse to run as root, so as root they run as the `postgres` user.
 final class PostgresProcess: @unchecked Sendable {
-    // Below the ephemeral range (32768+): a port an outgoing connection holds cannot be bound.
-    let port = Int.random(in: 25_000...29_999)
+    let port = TestPorts.take()
     let directory: String
     private let bin: String
     /// `trust`, or `scram-sha-256` for password tests (the local socket stays trusted for setup).
