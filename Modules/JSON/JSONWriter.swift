@@ -49,8 +49,9 @@ public func jsonQuoted(_ text: String) -> String {
 /// Hex digits of `\u00XX` escapes, made once: this runs for every string of every answer.
 private let hexDigits = Array("0123456789abcdef".utf8)
 
-/// Escapes quotes, backslashes and control characters; everything else is copied as UTF-8.
-func writeQuoted(_ text: String, to out: inout [UInt8]) {
+/// `text` as a JSON string appended to `out`: quotes, backslashes and control characters
+/// escaped, everything else copied as UTF-8.
+public func writeQuoted(_ text: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
     for byte in text.utf8 {
         switch byte {

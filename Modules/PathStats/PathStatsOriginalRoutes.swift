@@ -24,9 +24,8 @@ struct PathStatsOriginalRoutes: Sendable {
             }
     }
 
-    static let ranking = RankingFormat(opening: #"{"URL request counts":["#, closing: "]}") { row in
-        #"{"url":\#(jsonQuoted(row.path)),"request_count":\#(row.count)}"#
-    }
+    static let ranking = RankingFormat(
+        opening: #"{"URL request counts":["#, closing: "]}", pathKey: "url", countKey: "request_count")
 
     /// Flask's answer to a view that returns a string.
     static func text(_ body: String) -> Response {

@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import SwitchyardJSON
 
 /// HTTP in and out; the rules are the service's.
 struct PathStatsRoutes: Sendable {
@@ -8,8 +9,10 @@ struct PathStatsRoutes: Sendable {
     let testMax: Int
     let adminToken: String?
 
-    /// Ranking rows fetched from Redis per round trip while streaming.
+    /// Ranking rows fetched with the count, before the status is sent.
     static let chunkSize = 1000
+    /// Ranking rows fetched from Redis per round trip while streaming the rest.
+    static let streamChunkSize = 5000
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.get("/api/**") { request, _ in
@@ -36,16 +39,32 @@ func pathAfterPrefix(_ request: Request, prefix: String) -> Substring {
     return Substring(path.utf8.dropFirst(prefix == "/" ? 0 : prefix.utf8.count))
 }
 
-/// How a ranking is written: its opening and closing text and one row.
+/// How a ranking is written: its opening and closing text, and each row as
+/// `{"<pathKey>":"...","<countKey>":N}`, written as bytes into one buffer per chunk (a full
+/// ranking is ten thousand rows and more).
 struct RankingFormat: Sendable {
     let opening: String
     let closing: String
-    let row: @Sendable (PathCount) -> String
+    let pathKey: String
+    let countKey: String
 
-    static let array = RankingFormat(opening: "[", closing: "]") { $0.json }
+    static let array = RankingFormat(opening: "[", closing: "]", pathKey: "path", countKey: "count")
 
-    func rows(_ chunk: [PathCount]) -> String {
-        chunk.map(row).joined(separator: ",")
+    /// `separator` then the rows, comma-separated.
+    func rows(_ chunk: [PathCount], after separator: String = "") -> ByteBuffer {
+        let rowOpening = Array("{\"\(pathKey)\":".utf8)
+        let rowMiddle = Array(",\"\(countKey)\":".utf8)
+        var out: [UInt8] = Array(separator.utf8)
+        out.reserveCapacity(separator.utf8.count + chunk.count * 48)
+        for (index, row) in chunk.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: rowOpening)
+            writeQuoted(row.path, to: &out)
+            out.append(contentsOf: rowMiddle)
+            out.append(contentsOf: String(row.count).utf8)
+            out.append(UInt8(ascii: "}"))
+        }
+        return ByteBuffer(bytes: out)
     }
 }
 
@@ -60,18 +79,20 @@ func rankingResponse(_ service: PathStatsService, offset: Int, limit: Int?, _ fo
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
     headers[.xTotalCount] = String(total)
     if offset + firstChunk.count >= end {
-        let text = format.opening + format.rows(firstChunk) + format.closing
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        var buffer = format.rows(firstChunk, after: format.opening)
+        buffer.writeString(format.closing)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
     let body = ResponseBody { writer in
         var chunk = firstChunk
         var position = offset
         var separator = format.opening
         while !chunk.isEmpty {
-            try await writer.write(ByteBuffer(string: separator + format.rows(chunk)))
+            try await writer.write(format.rows(chunk, after: separator))
             separator = ","
             position += chunk.count
-            chunk = position < end ? try await service.ranking(offset: position, limit: min(chunkSize, end - position)) : []
+            let size = min(PathStatsRoutes.streamChunkSize, end - position)
+            chunk = position < end ? try await service.ranking(offset: position, limit: size) : []
         }
         try await writer.write(ByteBuffer(string: format.closing))
         try await writer.finish(nil)
