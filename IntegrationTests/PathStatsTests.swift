@@ -94,18 +94,20 @@ import Testing
 
     @Test func streamsRankingsLongerThanOneChunk() async throws {
         let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
-        let commands = (0..<2500).map { RedisCommand("ZADD", key, -Double($0 % 7 + 1), String(format: "p%05d", $0)) }
+        // The first chunk (1,000), two full stream chunks (5,000 each) and a partial one.
+        let commands = (0..<12_500).map { RedisCommand("ZADD", key, -Double($0 % 7 + 1), String(format: "p%05d", $0)) }
         _ = try await redis.pipeline(commands)
         try await server().application.test(.router) { client in
             try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
                 let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
-                #expect(rows.count == 2500)
+                #expect(rows.count == 12_500)
+                #expect(Set(rows.map(\.path)).count == 12_500)
                 let sorted = rows.sorted { ($0.count, $1.path) > ($1.count, $0.path) }
                 #expect(rows == sorted)
             }
-            try await client.execute(uri: "/path-stats/stats/?offset=999&limit=1002", method: .get) { response in
+            try await client.execute(uri: "/path-stats/stats/?offset=999&limit=6002", method: .get) { response in
                 let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
-                #expect(rows.count == 1002)
+                #expect(rows.count == 6002)
             }
         }
     }
