@@ -70,6 +70,13 @@ public struct APIError: Error, Sendable, Equatable {
             headers: headers)
     }
 
+    /// 429 `BUSY` with `Retry-After`: the server declines more of this work for now.
+    public static func busy(_ message: String, retryAfterSeconds: Int) -> APIError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(retryAfterSeconds)
+        return APIError(.tooManyRequests, code: "BUSY", message: message, headers: headers)
+    }
+
     public static func dependencyUnavailable(_ dependency: String) -> APIError {
         APIError(
             .serviceUnavailable, code: "DEPENDENCY_UNAVAILABLE",

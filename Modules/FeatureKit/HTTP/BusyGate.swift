@@ -1,4 +1,3 @@
-import HTTPTypes
 import Synchronization
 
 /// One run at a time of an expensive operation (a self load test, a data generator) in this
@@ -14,10 +13,7 @@ public final class BusyGate: Sendable {
 
     public func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            var headers = HTTPFields()
-            headers[.retryAfter] = String(retryAfterSeconds)
-            throw APIError(
-                .tooManyRequests, code: "BUSY", message: "This operation is already running here; retry later.", headers: headers)
+            throw APIError.busy("This operation is already running here; retry later.", retryAfterSeconds: retryAfterSeconds)
         }
         defer { busy.store(false, ordering: .releasing) }
         return try await body()

@@ -16,9 +16,8 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound && notFound != nil {
-            return notFound!
         } catch {
+            if let notFound, (error as? HTTPError)?.status == .notFound { return notFound }
             let apiError = Self.apiError(for: error)
             if apiError.status == .internalServerError {
                 // Full detail goes to the log only; the client sees the generic envelope.

@@ -1,4 +1,3 @@
-import HTTPTypes
 import Hummingbird
 import NIOCore
 import SwitchyardCore
@@ -61,10 +60,7 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
             do {
                 try await largeBodies.acquire(within: largeBodyWait)
             } catch is FIFOSemaphore.TimedOut {
-                var headers = HTTPFields()
-                headers[.retryAfter] = "1"
-                throw APIError(
-                    .tooManyRequests, code: "BUSY", message: "Too many large requests are waiting here; retry later.", headers: headers)
+                throw APIError.busy("Too many large requests are waiting here; retry later.", retryAfterSeconds: 1)
             }
             defer { largeBodies.release() }
             return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await next(request, context) }
