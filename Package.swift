@@ -148,7 +148,7 @@ let package = Package(
             dependencies: ["Redis", "Postgres", "HTTPClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "App/Bench"),
 
-        // Shared by the unit test targets: route tests over in-memory stores.
+        // Shared by the unit test targets: route tests over in-memory stores, raw sockets.
         .target(
             name: "FeatureTesting",
             dependencies: [
@@ -160,14 +160,14 @@ let package = Package(
         .testTarget(
             name: "FeatureKitTests",
             dependencies: [
-                "FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting,
+                "FeatureKit", "FeatureTesting", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/FeatureKitTests"),
         .testTarget(
             name: "HostTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
+                "SwitchyardHost", "FeatureKit", "FeatureTesting", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
                 hummingbirdTesting, metrics, .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -14,8 +14,10 @@ struct AreaModeOriginalRoutes: Sendable {
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.post("/events") { request, context -> Response in
             try await Self.fastAPIErrors(location: ["body"]) {
-                let body = try await request.jsonBody(context: context, limit: maxBodySize, anyMediaType: true)
-                _ = try await service.ingest(try EventValidation.events(from: Self.numericIDsAsStrings(body)))
+                let events = try await request.jsonBody(context: context, limit: maxBodySize, anyMediaType: true) {
+                    try EventValidation.events(from: Self.numericIDsAsStrings($0))
+                }
+                _ = try await service.ingest(events)
                 return .json(["status": true])
             }
         }

@@ -13,7 +13,7 @@ struct AreaModeRoutes: Sendable {
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.post("/events") { request, context -> Response in
-            let events = try EventValidation.events(from: try await request.jsonBody(context: context, limit: maxBodySize))
+            let events = try await request.jsonBody(context: context, limit: maxBodySize, decode: EventValidation.events(from:))
             return .json(Self.json(try await service.ingest(events)))
         }
         routes.get("/stats") { request, _ -> Response in

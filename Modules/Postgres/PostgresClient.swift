@@ -88,8 +88,14 @@ public final class PostgresClient: PostgresQuerying {
     /// Loads rows with `COPY table (columns) FROM STDIN`; returns the number of rows copied.
     @discardableResult
     public func copyIn(_ sql: String, rows: [[any PostgresEncodable]]) async throws -> Int {
-        let data = try CopyFormat.encode(rows)
-        return try await pool.withConnection { try $0.copyIn(sql, data: data) }
+        // Encoding is CPU work in proportion to the rows: done on the pool's thread, not the caller's.
+        try await pool.withConnection { try $0.copyIn(sql, data: try CopyFormat.encode(rows)) }
+    }
+
+    /// One statement on a connection of its own, outside any transaction block: for those
+    /// PostgreSQL refuses inside one (`DETACH PARTITION ... CONCURRENTLY`, `VACUUM`).
+    public func executeStandalone(_ sql: String) async throws {
+        _ = try await pool.withConnection { try $0.simpleQuery(sql) }
     }
 
     /// Nil when a round trip works, otherwise why not.

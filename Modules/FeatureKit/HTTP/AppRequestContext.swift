@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext {
     public let eventLoop: any EventLoop
     /// The request's connection, for the rare answer that must end it (`PayloadTooLargeClose`).
     public let channel: any Channel
+    /// Set by `EventLoopAffinityMiddleware` on requests with a large body: parsing it takes a turn.
+    public var largeBodyTurns: LargeBodyTurns?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -36,20 +36,18 @@ final class EventLoopTaskExecutor: TaskExecutor {
 /// threads of their own), so the loop stays free for I/O. A request with a large body (or one
 /// of unknown length) is the exception: parsing, validating and storing it is CPU work in
 /// proportion to its size, which on the loop would stall every other connection the loop
-/// serves. It runs on Swift's global executor instead, and only `largeBodyConcurrency` of them
-/// at once (`http.large-body-concurrency`), so big batches cannot take every core from the
-/// small requests; the others wait their turn in FIFO order, up to `largeBodyWait` (then 429).
+/// serves. It runs on Swift's global executor instead, and its parsing takes one of the
+/// `largeBodyTurns` (`http.large-body-concurrency`), so big batches cannot take every core
+/// from the small requests.
 public struct EventLoopAffinityMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
     /// Bodies above this many bytes are handled off the event loop.
     public static let largeBody = 64 * 1024
-    let largeBodies: FIFOSemaphore
-    let largeBodyWait: Duration
+    let largeBodyTurns: LargeBodyTurns
 
     public init(largeBodyConcurrency: Int = 1, largeBodyWait: Duration = .seconds(30)) {
-        largeBodies = FIFOSemaphore(permits: max(1, largeBodyConcurrency))
-        self.largeBodyWait = largeBodyWait
+        largeBodyTurns = LargeBodyTurns(concurrency: largeBodyConcurrency, wait: largeBodyWait)
     }
 
     public func handle(
@@ -57,12 +55,8 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         if Self.hasLargeBody(request) {
-            do {
-                try await largeBodies.acquire(within: largeBodyWait)
-            } catch is FIFOSemaphore.TimedOut {
-                throw APIError.busy("Too many large requests are waiting here; retry later.", retryAfterSeconds: 1)
-            }
-            defer { largeBodies.release() }
+            var context = context
+            context.largeBodyTurns = largeBodyTurns
             return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await next(request, context) }
         }
         return try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {

@@ -8,6 +8,15 @@ extension Request {
     /// profiles, whose clients send JSON as `curl -d` does, form-encoded by name). Malformed JSON is
     /// 400 `BAD_REQUEST`; past `limit` (a route's own cap, else the context's `maxUploadSize`), 413.
     public func jsonBody(context: AppRequestContext, limit: Int? = nil, anyMediaType: Bool = false) async throws -> JSONValue {
+        try await jsonBody(context: context, limit: limit, anyMediaType: anyMediaType) { $0 }
+    }
+
+    /// The body parsed and then decoded by `decode` (validation into the route's own values).
+    /// A large body is read first and then parsed and decoded in one of the context's
+    /// `largeBodyTurns`, since both are CPU work in proportion to its size.
+    public func jsonBody<T>(
+        context: AppRequestContext, limit: Int? = nil, anyMediaType: Bool = false, decode: (JSONValue) throws -> T
+    ) async throws -> T {
         let limit = limit ?? context.maxUploadSize
         if !anyMediaType, let mediaType = headers[.contentType].map(Self.mediaType), !Self.isJSON(mediaType) {
             throw APIError(
@@ -20,11 +29,19 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw APIError.payloadTooLarge("The request body is over \(limit) bytes.")
         }
-        do {
-            return try JSONParser.parse(Array(buffer.readableBytesView))
-        } catch let error as JSONParser.SyntaxError {
-            throw APIError.badRequest("The request body is not valid JSON: \(error.reason) at byte \(error.offset).")
+        func parsed() throws -> T {
+            let value: JSONValue
+            do {
+                value = try JSONParser.parse(Array(buffer.readableBytesView))
+            } catch let error as JSONParser.SyntaxError {
+                throw APIError.badRequest("The request body is not valid JSON: \(error.reason) at byte \(error.offset).")
+            }
+            return try decode(value)
         }
+        if buffer.readableBytes > EventLoopAffinityMiddleware.largeBody, let turns = context.largeBodyTurns {
+            return try await turns.run(parsed)
+        }
+        return try parsed()
     }
 
     static func mediaType(_ contentType: String) -> String {
