@@ -1,0 +1,46 @@
+# ingest (#22): area-mode POST /events/ from 4 writers, 5 consecutive runs of BENCH_DURATION for
+# each batch shape: 1,000 LOGINs of new users, 1,000 events over 10,000 repeating users, 10,000
+# events over 100,000 users. Target: the worst run of each shape >= 50,000 events/s. Beside each
+# run, PostgreSQL's own view of it: what busy backends waited on (pg_stat_activity sampled
+# every 100 ms; "CPU" is running, "idle in transaction" is waiting for the server), checkpoints and backend fsyncs (pg_stat_bgwriter), WAL written (pg_stat_wal)
+# and autovacuum runs; all in the log.
+pg_admin() { scripts/services psql -d "${DATABASE_URL##*/}" -tAq "$@"; }
+
+pg_counters() {
+    pg_admin -F ' ' -c "SELECT b.checkpoints_timed, b.checkpoints_req, b.buffers_backend_fsync, w.wal_bytes, w.wal_sync,
+        (SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables WHERE relname LIKE 'area_mode%')
+        FROM pg_stat_bgwriter b, pg_stat_wal w"
+}
+
+ingest_run() {
+    local shape=$1 script=$2 batch=$3 dir=$4 run=$5 sampler before after rate
+    before=$(pg_counters)
+    # One psql session repeating the query (\watch), so sampling costs little beside the load.
+    printf '%s\n' "SELECT CASE state WHEN 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'CPU') ELSE state END
+        FROM pg_stat_activity WHERE state <> 'idle' AND backend_type = 'client backend' AND pid <> pg_backend_pid() \\watch 0.1" |
+        pg_admin >"$dir/$shape-$run.waits" 2>/dev/null &
+    sampler=$!
+    wrk -t 2 -c 4 -d "$DURATION" --timeout 30s -s "$script" "$BASE/" >"$dir/$shape-$run.txt"
+    kill "$sampler" 2>/dev/null
+    wait "$sampler" 2>/dev/null
+    after=$(pg_counters)
+    rate=$(awk -v b="$batch" '/Requests\/sec:/ { printf "%.0f", $2 * b }' "$dir/$shape-$run.txt")
+    grep -q 'Non-2xx' "$dir/$shape-$run.txt" && rate=0
+    log "$shape run $run: $rate events/s; checkpoints, backend fsyncs, WAL MB, WAL syncs, autovacuums:" \
+        "$(paste -d' ' <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") |
+            awk '{ d = $2 - $1; if (NR == 4) d = d / 1048576; printf "%s%.0f", (NR > 1 ? " " : ""), d }')"
+    log "  waits (samples): $(grep -v '^$' "$dir/$shape-$run.waits" | sort | uniq -c | sort -rn | head -5 | awk '{ printf "%s %s; ", $2, $1 }')"
+    echo "$rate"
+}
+
+scenario() {
+    local dir="$STATE_DIR/ingest" shape script batch rates worst
+    mkdir -p "$dir"
+    for shape in new-users:ingest-new-users.lua:1000 repeating-users:area-mode-events.lua:1000 big-batches:ingest-10k.lua:10000; do
+        IFS=: read -r shape script batch <<<"$shape"
+        rates=$(for run in 1 2 3 4 5; do ingest_run "$shape" "scripts/bench.d/$script" "$batch" "$dir" "$run"; done)
+        worst=$(sort -n <<<"$rates" | head -1)
+        record "ingest-$shape-events-per-s-worst-of-5" "$worst" target 50000
+        record "ingest-$shape-events-per-s-median" "$(median <<<"$rates")" target 50000
+    done
+}
