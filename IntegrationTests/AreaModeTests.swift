@@ -198,7 +198,7 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
         let mismatches = try await database.query(
             """
             SELECT c.area_code, c.multiplayer_mode, c.active, count(s.user_id) AS sessions
-            FROM area_mode_counts c
+            FROM (SELECT area_code, multiplayer_mode, sum(active) AS active FROM area_mode_counts GROUP BY 1, 2) AS c
             LEFT JOIN area_mode_sessions s ON s.area_code = c.area_code AND s.multiplayer_mode = c.multiplayer_mode
             GROUP BY c.area_code, c.multiplayer_mode, c.active
             HAVING c.active <> count(s.user_id) OR c.active < 0

@@ -1,6 +1,7 @@
 import FeatureKit
 import Hummingbird
 import Postgres
+import ServiceLifecycle
 import SwitchyardCore
 
 /// LOGIN/LOGOUT events in, the most played multiplayer mode per area out.
@@ -16,6 +17,7 @@ public struct AreaModeFeature: Feature {
     let random: RandomSource
     let maxBodySize: Int
     let adminToken: String?
+    let retention: EventLogRetention
 
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
@@ -24,15 +26,31 @@ public struct AreaModeFeature: Feature {
             redis: dependencies.infrastructure.redis(),
             ttl: try settings.int("cache-ttl", default: 30, in: 0...86_400),
             keyPrefix: settings.string("redis-prefix") ?? "area-mode", profile: profile, logger: dependencies.logger)
+        let postgres = dependencies.infrastructure.postgres()
         service = AreaModeService(
-            store: PostgresAreaModeStore(postgres: dependencies.infrastructure.postgres()), cache: cache,
+            store: PostgresAreaModeStore(postgres: postgres), cache: cache,
             metrics: dependencies.metrics, statsJSON: profile == .original ? AreaModeOriginalRoutes.json : AreaModeService.json)
         random = dependencies.random
         maxBodySize = try settings.int("max-body-size", default: 8 << 20, in: 1024...(256 << 20))
         adminToken = dependencies.adminToken
+        // Whole days of log kept past the window: a partition goes once its last row is older.
+        retention = EventLogRetention(
+            partitions: DailyPartitions(
+                table: PostgresAreaModeStore.eventLog,
+                retention: try settings.seconds("event-retention", default: 7 * 86_400, in: 3_600...(3_650 * 86_400))),
+            postgres: postgres, clock: dependencies.clock,
+            interval: try settings.seconds("event-maintenance-interval", default: 3_600, in: 1...86_400),
+            logger: dependencies.logger)
     }
 
     public var migrations: [Migration] { PostgresAreaModeStore.migrations }
+
+    /// Today's event log partition and the next days' exist before the first batch.
+    public func prepare() async throws {
+        try await retention.maintain()
+    }
+
+    public var backgroundServices: [any Service] { [retention] }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
         switch profile {

@@ -2,6 +2,7 @@ import FeatureKit
 import Logging
 import Postgres
 import Redis
+import Synchronization
 
 /// The truth: sessions, counts and the event log, changed together per batch.
 protocol AreaModeStore: Sendable {
@@ -12,11 +13,25 @@ protocol AreaModeStore: Sendable {
 }
 
 /// PostgreSQL. A batch locks its users' session rows in user order, runs the session model in
-/// Swift, then locks the count rows it changes in place order and writes sessions, count deltas
-/// and the event log in the same transaction. Concurrent batches thus serialize per user and cannot lose an update; a
-/// deadlock or serialization failure retries the whole batch.
+/// Swift, then adds its count deltas and appends the event log in the same transaction.
+/// Concurrent batches thus serialize per user and cannot lose an update; a deadlock or
+/// serialization failure retries the whole batch.
+///
+/// A place's count is the sum of `countShards` rows, and each batch adds its deltas to one
+/// shard, the next in turn: nearly every batch changes nearly every place, so with one row per
+/// place concurrent batches queued behind each other's row locks until commit (and its WAL
+/// flush), whatever users they held. A shard alone may go below zero; the sum never does.
+///
+/// The event log is partitioned by day (`DailyPartitions`); old days are dropped whole.
 struct PostgresAreaModeStore: AreaModeStore {
     let postgres: PostgresClient
+    static let countShards = 8
+    static let eventLog = "area_mode_events"
+    private let nextShard = ShardTurns()
+
+    init(postgres: PostgresClient) {
+        self.postgres = postgres
+    }
 
     static let migrations = [
         Migration(
@@ -43,7 +58,37 @@ struct PostgresAreaModeStore: AreaModeStore {
                     event text NOT NULL,
                     outcome text NOT NULL
                 );
-                """)
+                """),
+        Migration(
+            version: 2, name: "event log partitioned by day",
+            sql: """
+                ALTER TABLE area_mode_events RENAME TO area_mode_events_unpartitioned;
+                CREATE TABLE area_mode_events (
+                    id bigint NOT NULL DEFAULT nextval('area_mode_events_id_seq'),
+                    received_at timestamptz NOT NULL DEFAULT now(),
+                    area_code integer NOT NULL,
+                    multiplayer_mode text NOT NULL,
+                    user_id text NOT NULL,
+                    event text NOT NULL,
+                    outcome text NOT NULL
+                ) PARTITION BY RANGE (received_at);
+                -- So that dropping the old log one day leaves the id sequence in place.
+                ALTER SEQUENCE area_mode_events_id_seq OWNED BY area_mode_events.id;
+                -- The log so far becomes the partition that ends at the next UTC midnight.
+                DO $$ BEGIN
+                    EXECUTE format(
+                        'ALTER TABLE area_mode_events ATTACH PARTITION area_mode_events_unpartitioned FOR VALUES FROM (MINVALUE) TO (%L)',
+                        (date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC');
+                END $$;
+                """),
+        Migration(
+            version: 3, name: "count rows in shards",
+            sql: """
+                ALTER TABLE area_mode_counts ADD COLUMN shard smallint NOT NULL DEFAULT 0;
+                ALTER TABLE area_mode_counts DROP CONSTRAINT area_mode_counts_pkey;
+                ALTER TABLE area_mode_counts ADD PRIMARY KEY (area_code, multiplayer_mode, shard);
+                ALTER TABLE area_mode_counts DROP CONSTRAINT area_mode_counts_active_check;
+                """),
     ]
 
     func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
@@ -78,24 +123,15 @@ struct PostgresAreaModeStore: AreaModeStore {
                     PostgresArray(changed.map { $0.value?.mode }))
             }
             if !result.deltas.isEmpty {
+                // In place order, so two batches that meet on a shard cannot deadlock.
                 let deltas = result.deltas.sorted { $0.key < $1.key }
-                let areas = PostgresArray(deltas.map { $0.key.area })
-                let modes = PostgresArray(deltas.map { $0.key.mode })
-                // Create missing count rows and lock all of them, in place order. (A negative
-                // delta cannot go through INSERT ... ON CONFLICT: the CHECK runs on the
-                // would-be row first.)
                 try await tx.execute(
                     """
-                    INSERT INTO area_mode_counts (area_code, multiplayer_mode, active)
-                    SELECT area, mode, 0 FROM unnest($1::int[], $2::text[]) AS v(area, mode)
-                    ON CONFLICT (area_code, multiplayer_mode) DO UPDATE SET active = area_mode_counts.active
-                    """, areas, modes)
-                try await tx.execute(
-                    """
-                    UPDATE area_mode_counts c SET active = c.active + v.delta
-                    FROM unnest($1::int[], $2::text[], $3::int[]) AS v(area, mode, delta)
-                    WHERE c.area_code = v.area AND c.multiplayer_mode = v.mode
-                    """, areas, modes, PostgresArray(deltas.map(\.value)))
+                    INSERT INTO area_mode_counts (area_code, multiplayer_mode, shard, active)
+                    SELECT area, mode, $4, delta FROM unnest($1::int[], $2::text[], $3::int[]) AS v(area, mode, delta)
+                    ON CONFLICT (area_code, multiplayer_mode, shard) DO UPDATE SET active = area_mode_counts.active + excluded.active
+                    """, PostgresArray(deltas.map { $0.key.area }), PostgresArray(deltas.map { $0.key.mode }),
+                    PostgresArray(deltas.map(\.value)), nextShard.take(of: Self.countShards))
             }
             let log: [[any PostgresEncodable]] = zip(events, result.outcomes).map { event, outcome in
                 [event.place.area, event.place.mode, event.userID, event.name.rawValue, outcome.rawValue]
@@ -109,8 +145,8 @@ struct PostgresAreaModeStore: AreaModeStore {
     func stats(area: Int) async throws -> AreaStats {
         let rows = try await postgres.query(
             """
-            SELECT multiplayer_mode, active FROM area_mode_counts
-            WHERE area_code = $1 AND active > 0 ORDER BY active DESC, multiplayer_mode
+            SELECT multiplayer_mode, sum(active)::bigint AS active FROM area_mode_counts
+            WHERE area_code = $1 GROUP BY multiplayer_mode HAVING sum(active) > 0 ORDER BY active DESC, multiplayer_mode
             """, area)
         return AreaStats(
             area: area,
@@ -123,13 +159,26 @@ struct PostgresAreaModeStore: AreaModeStore {
             SELECT area_code,
                    (array_agg(multiplayer_mode ORDER BY active DESC, multiplayer_mode))[1] AS most_played,
                    sum(active)::bigint AS active_users
-            FROM area_mode_counts WHERE active > 0 GROUP BY area_code ORDER BY area_code
+            FROM (
+                SELECT area_code, multiplayer_mode, sum(active) AS active FROM area_mode_counts
+                GROUP BY area_code, multiplayer_mode HAVING sum(active) > 0
+            ) AS places
+            GROUP BY area_code ORDER BY area_code
             """)
         return try rows.rows.map {
             AreaSummary(
                 area: try $0.decode(Int.self, "area_code"), mostPlayed: try $0.decode(String.self, "most_played"),
                 activeUsers: try $0.decode(Int.self, "active_users"))
         }
+    }
+}
+
+/// Hands out count shards round robin, so batches running at the same time take different ones.
+final class ShardTurns: Sendable {
+    private let next = Atomic<Int>(0)
+
+    func take(of count: Int) -> Int {
+        next.wrappingAdd(1, ordering: .relaxed).oldValue % count
     }
 }
 

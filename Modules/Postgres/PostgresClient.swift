@@ -153,8 +153,7 @@ public final class PostgresTransaction: PostgresQuerying {
 
     @discardableResult
     public func copyIn(_ sql: String, rows: [[any PostgresEncodable]]) async throws -> Int {
-        let data = try CopyFormat.encode(rows)
-        return try await run { try $0.copyIn(sql, data: data) }
+        try await run { try $0.copyIn(sql, data: try CopyFormat.encode(rows)) }
     }
 
     @discardableResult
