@@ -229,7 +229,7 @@ struct RedisAreaStatsCache: AreaStatsCache {
     }
 
     func store(area: Int, version: String, body: String) async {
-        try? await redis.set(entryKey(area), version + "\n" + body, expireSeconds: ttl)
+        _ = try? await redis.set(entryKey(area), version + "\n" + body, expireSeconds: ttl)
     }
 
     func invalidate(areas: Set<Int>) async {

@@ -28,9 +28,5 @@ LUA
         log "round $round: /health p99 idle $idle ms, beside 4 writers of 10,000-event batches $loaded ms"
         ratios+=("$(awk -v a="$loaded" -v b="$idle" 'BEGIN { printf "%.2f", a / b }')")
     done
-    local worst median
-    worst=$(printf '%s\n' "${ratios[@]}" | sort -n | tail -1)
-    median=$(printf '%s\n' "${ratios[@]}" | median)
-    record big-batches-health-p99-ratio-worst-of-3 "$worst" target-ratio 2
-    record big-batches-health-p99-ratio-median "$median" target-ratio 2
+    record_runs big-batches-health-p99-ratio target-ratio 2 lower "${ratios[@]}"
 }

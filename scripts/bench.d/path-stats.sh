@@ -39,9 +39,11 @@ PY
     log "full ranking: $bytes bytes streamed"
     record path-stats-stream-rss-growth-mib "$(awk -v a="$peak" -v b="$before" 'BEGIN { printf "%.1f", (a - b) / 1024 }')" target-mib 64
 
-    local report
-    report=$(curl -s -X POST "$BASE/path-stats/test/100000/")
-    log "load test: $(printf '%s' "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["succeeded"], "succeeded,", r["failed"], "failed in", r["elapsed_ms"], "ms")')"
-    rate=$(printf '%s' "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.2f" % (r["succeeded"] * 1000 / max(r["elapsed_ms"], 1)) if r["failed"] == 0 else 0)')
-    record path-stats-self-test-100k "$rate" target 10000
+    local report rates=()
+    for _ in 1 2 3; do
+        report=$(curl -s -X POST "$BASE/path-stats/test/100000/")
+        log "load test: $(printf '%s' "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["succeeded"], "succeeded,", r["failed"], "failed in", r["elapsed_ms"], "ms")')"
+        rates+=("$(printf '%s' "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.2f" % (r["succeeded"] * 1000 / max(r["elapsed_ms"], 1)) if r["failed"] == 0 else 0)')")
+    done
+    record_runs path-stats-self-test-100k target 12000 higher "${rates[@]}"
 }

@@ -21,8 +21,6 @@ PY
         top+=("$(awk -v a="$rate" -v b="$health" 'BEGIN { printf "%.2f", a / b }')")
         log "round $round: full ranking ${full[-1]} req/s, ?limit=100 $rate req/s vs /health $health"
     done
-    record ranking-full-10k-worst-of-3 "$(printf '%s\n' "${full[@]}" | sort -n | head -1)" target-req-s 300
-    record ranking-full-10k-median "$(printf '%s\n' "${full[@]}" | median)" target-req-s 300
-    record ranking-limit-100-vs-health-worst-of-3 "$(printf '%s\n' "${top[@]}" | sort -n | head -1)" target-ratio 0.5
-    record ranking-limit-100-vs-health-median "$(printf '%s\n' "${top[@]}" | median)" target-ratio 0.5
+    record_runs ranking-full-10k target-req-s 300 higher "${full[@]}"
+    record_runs ranking-limit-100-vs-health target-ratio 0.5 higher "${top[@]}"
 }
