@@ -64,6 +64,16 @@ struct PointsReply: Decodable {
         #expect(try await store.query().users.isEmpty)  // everyone at 0, min_number 0
     }
 
+    @Test func seedingInChunksInsertsEveryUserOnce() async throws {
+        let fixture = try await UserPointsFixture.make()
+        let store = try fixture.store()
+        try await Migrator(client: store.postgres).apply(feature: "user-points", LiveUserPointsStore.migrations)
+        try await store.seed(users: 2_500, minNumber: 0, chunk: 1_000)
+        let users = try await store.postgres.query("SELECT count(*), min(id), max(id), count(DISTINCT id) FROM users").first!
+        #expect(try [0, 1, 2, 3].map { try users.decode(Int.self, at: $0) } == [2_500, 1, 2_500, 2_500])
+        #expect(try await store.state().users == 2_500)
+    }
+
     @Test func returnedUsersAlwaysBeatMinNumberAndHundredGivesNone() async throws {
         let fixture = try await UserPointsFixture.make()
         try await fixture.server().application.test(.router) { client in

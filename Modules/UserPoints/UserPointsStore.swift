@@ -85,10 +85,19 @@ struct LiveUserPointsStore: UserPointsStore {
     ]
 
     func seed(users: Int, minNumber: Int) async throws {
+        try await seed(users: users, minNumber: minNumber, chunk: 1_000_000)
+    }
+
+    /// Inserts users 1...users in statements of at most `chunk` rows: each statement must end
+    /// within `postgres.query-timeout`, and 10 million rows in one did not.
+    func seed(users: Int, minNumber: Int, chunk: Int) async throws {
         try await postgres.transaction { tx in
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", Self.lockKey)
             guard try await tx.query("SELECT 1 FROM user_points_state").rows.isEmpty else { return }
-            try await tx.execute("INSERT INTO users (id) SELECT generate_series(1, $1::int)", users)
+            for first in stride(from: 1, through: users, by: chunk) {
+                try await tx.execute(
+                    "INSERT INTO users (id) SELECT generate_series($1::int, $2::int)", first, min(first + chunk - 1, users))
+            }
             try await tx.executeScript(
                 """
                 CREATE UNLOGGED TABLE user_points_g0 AS SELECT id, 0::smallint AS points FROM users;
