@@ -1,14 +1,18 @@
--- wrk: POST /area-mode/events/ with 1,000-event batches over 10,000 users and 19 areas,
--- rotating through 64 pre-built bodies so sessions keep changing.
+-- wrk: POST /area-mode/events/ with batches of BATCH events (1,000) over USERS repeating users
+-- (10,000) and 19 areas, rotating through BODIES pre-built bodies (64) so sessions keep
+-- changing. The three are read from the environment.
+local size = tonumber(os.getenv("BATCH") or "1000")
+local users = tonumber(os.getenv("USERS") or "10000")
+local count = tonumber(os.getenv("BODIES") or "64")
 math.randomseed(42)
 local bodies = {}
 local modes = {"Battle Royale", "Duo", "Solo", "Squad", "Team Deathmatch"}
-for b = 1, 64 do
+for b = 1, count do
   local items = {}
-  for i = 1, 1000 do
+  for i = 1, size do
     local name = (math.random() < 0.6) and "LOGIN" or "LOGOUT"
     items[i] = string.format('{"area_code":%d,"multiplayer_mode":"%s","user_id":"user-%d","events_name":"%s"}',
-      math.random(101, 119), modes[math.random(1, #modes)], math.random(1, 10000), name)
+      math.random(101, 119), modes[math.random(1, #modes)], math.random(1, users), name)
   end
   bodies[b] = '{"items":[' .. table.concat(items, ",") .. ']}'
 end

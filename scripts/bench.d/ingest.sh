@@ -34,11 +34,15 @@ ingest_run() {
 }
 
 scenario() {
-    local dir="$STATE_DIR/ingest" shape script batch rates
+    local dir="$STATE_DIR/ingest" shape script batch users bodies rates
     mkdir -p "$dir"
-    for shape in new-users:ingest-new-users.lua:1000 repeating-users:area-mode-events.lua:1000 big-batches:ingest-10k.lua:10000; do
-        IFS=: read -r shape script batch <<<"$shape"
-        rates=$(for run in 1 2 3 4 5; do ingest_run "$shape" "scripts/bench.d/$script" "$batch" "$dir" "$run"; done)
+    # name:script:batch size:users:pre-built bodies (the last two for area-mode-events.lua)
+    for shape in new-users:ingest-new-users.lua:1000:0:0 repeating-users:area-mode-events.lua:1000:10000:64 \
+        big-batches:area-mode-events.lua:10000:100000:8; do
+        IFS=: read -r shape script batch users bodies <<<"$shape"
+        rates=$(for run in 1 2 3 4 5; do
+            BATCH=$batch USERS=$users BODIES=$bodies ingest_run "$shape" "scripts/bench.d/$script" "$batch" "$dir" "$run"
+        done)
         # shellcheck disable=SC2086 # one rate a line
         record_runs "ingest-$shape-events-per-s" target 50000 higher $rates
     done
