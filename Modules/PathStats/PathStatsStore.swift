@@ -50,7 +50,7 @@ struct RedisPathStatsStore: PathStatsStore {
             RedisCommand("ZCARD", key),
             RedisCommand("ZRANGE", key, offset, offset + max(limit, 1) - 1, "WITHSCORES"),
         ])
-        guard case .integer(let total) = replies[0], case .array(let flat) = replies[1] else {
+        guard case .integer(let total) = replies[0], let flat = replies[1].array else {
             throw RedisError.unexpectedReply("ZCARD/ZRANGE: \(replies)")
         }
         let ranking = stride(from: 0, to: limit > 0 ? flat.count - 1 : 0, by: 2).map { index in

@@ -29,13 +29,20 @@ enum RESPEncoder {
     }
 }
 
-/// An incremental reply parser (`redisReader`). Owned by one channel handler, used on its event
-/// loop only; the reader is freed exactly once in `deinit`.
+/// An incremental reply parser (`redisReader`) that builds `RedisReply` values itself, through
+/// hiredis's reply-object callbacks: no hiredis reply objects are allocated and then copied, and
+/// an array of bulk strings (a ranking page, MGET) lands in one byte buffer (`BulkStrings`)
+/// instead of an allocation per element. Owned by one channel handler, used on its event loop
+/// only; the reader is freed exactly once in `deinit`.
 final class RESPParser {
     private let reader: UnsafeMutablePointer<redisReader>
+    private let builder = ReplyBuilder()
 
     init() {
-        guard let reader = redisReaderCreate() else { preconditionFailure("redisReaderCreate: out of memory") }
+        guard let reader = redisReaderCreateWithFunctions(ReplyBuilder.functions) else {
+            preconditionFailure("redisReaderCreate: out of memory")
+        }
+        reader.pointee.privdata = Unmanaged.passUnretained(builder).toOpaque()
         self.reader = reader
     }
 
@@ -54,39 +61,127 @@ final class RESPParser {
     func next() throws -> RedisReply? {
         var raw: UnsafeMutableRawPointer?
         guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+            builder.reset()
             throw RedisError.unavailable("protocol error: \(readerError)")
         }
-        guard let raw else { return nil }
-        let reply = raw.assumingMemoryBound(to: redisReply.self)
-        // Child replies are freed with their parent: copy everything out, then free once.
-        defer { freeReplyObject(raw) }
-        return Self.copy(reply.pointee)
+        guard raw != nil else { return nil }
+        return builder.takeFinished()
     }
 
     private var readerError: String {
         withUnsafeBytes(of: reader.pointee.errstr) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
+}
 
-    private static func copy(_ reply: redisReply) -> RedisReply {
-        switch reply.type {
-        case REDIS_REPLY_STRING:
-            return .bulk(bytes(reply))
-        case REDIS_REPLY_STATUS:
-            return .status(String(decoding: bytes(reply), as: UTF8.self))
-        case REDIS_REPLY_ERROR:
-            return .error(String(decoding: bytes(reply), as: UTF8.self))
-        case REDIS_REPLY_INTEGER:
-            return .integer(Int64(reply.integer))
-        case REDIS_REPLY_ARRAY:
-            guard let elements = reply.element else { return .array([]) }
-            return .array((0..<reply.elements).map { copy(elements[$0]!.pointee) })
-        default:
-            return .null
+/// Receives hiredis's callbacks, element by element in reply order, and assembles the reply.
+/// The pointers handed back to hiredis only say "made" (hiredis treats NULL as out of memory);
+/// the values live here.
+final class ReplyBuilder {
+    /// An array being filled: its elements so far, kept flat while they are all bulk strings.
+    private struct Frame {
+        let count: Int
+        var filled = 0
+        var strings = BulkStrings()
+        var elements: [RedisReply]?
+    }
+
+    private var frames: [Frame] = []
+    private var finished: RedisReply?
+
+    func takeFinished() -> RedisReply? {
+        defer { finished = nil }
+        return finished
+    }
+
+    func reset() {
+        frames.removeAll()
+        finished = nil
+    }
+
+    private func add(_ reply: RedisReply) {
+        guard !frames.isEmpty else { return finished = reply }
+        if case .bulk(let bytes) = reply, frames[frames.count - 1].elements == nil {
+            frames[frames.count - 1].strings.append(bytes)
+        } else {
+            addToTop(reply)
+        }
+        completeFrames()
+    }
+
+    private func addBulk(_ bytes: UnsafeRawBufferPointer) {
+        guard !frames.isEmpty, frames[frames.count - 1].elements == nil else { return add(.bulk(Array(bytes))) }
+        frames[frames.count - 1].strings.append(bytes)
+        completeFrames()
+    }
+
+    private func addToTop(_ reply: RedisReply) {
+        let top = frames.count - 1
+        if frames[top].elements == nil {
+            // The first element that is not a bulk string: the array becomes one of values.
+            frames[top].elements = frames[top].strings.replies
+            frames[top].strings = BulkStrings()
+        }
+        frames[top].elements!.append(reply)
+    }
+
+    private func startArray(_ count: Int) {
+        if count <= 0 { return add(.array([])) }
+        frames.append(Frame(count: count))
+    }
+
+    /// Closes every array whose last element just arrived, innermost first.
+    private func completeFrames() {
+        while let top = frames.last {
+            let filled = top.filled + 1
+            guard filled == top.count else { return frames[frames.count - 1].filled = filled }
+            frames.removeLast()
+            let reply: RedisReply = top.elements.map(RedisReply.array) ?? .bulkStrings(top.strings)
+            guard !frames.isEmpty else { return finished = reply }
+            addToTop(reply)
         }
     }
 
-    private static func bytes(_ reply: redisReply) -> [UInt8] {
-        guard let text = reply.str, reply.len > 0 else { return [] }
-        return Array(UnsafeRawBufferPointer(start: text, count: reply.len))
+    /// The builder of the reader that `task` belongs to: the root task is the reader's first
+    /// stack entry, and the reader carries the builder as its privdata.
+    private static func of(_ task: UnsafePointer<redisReadTask>?) -> ReplyBuilder {
+        var root = task!
+        while let parent = root.pointee.parent { root = UnsafePointer(parent) }
+        let offset = MemoryLayout<redisReader>.offset(of: \redisReader.rstack)!
+        let reader = UnsafeRawPointer(root).advanced(by: -offset).assumingMemoryBound(to: redisReader.self)
+        return Unmanaged<ReplyBuilder>.fromOpaque(reader.pointee.privdata!).takeUnretainedValue()
     }
+
+    private static var made: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
+
+    /// Made once and never freed: every reader keeps a pointer to it.
+    nonisolated(unsafe) static let functions: UnsafeMutablePointer<redisReplyObjectFunctions> = {
+        let functions = UnsafeMutablePointer<redisReplyObjectFunctions>.allocate(capacity: 1)
+        functions.initialize(to: callbacks)
+        return functions
+    }()
+
+    private static let callbacks = redisReplyObjectFunctions(
+        createString: { task, text, length in
+            let builder = ReplyBuilder.of(task)
+            let bytes = UnsafeRawBufferPointer(start: text, count: length)
+            switch task!.pointee.type {
+            case REDIS_REPLY_STATUS: builder.add(.status(String(decoding: bytes, as: UTF8.self)))
+            case REDIS_REPLY_ERROR: builder.add(.error(String(decoding: bytes, as: UTF8.self)))
+            default: builder.addBulk(bytes)
+            }
+            return made
+        },
+        createArray: { task, count in
+            ReplyBuilder.of(task).startArray(Int(count))
+            return made
+        },
+        createInteger: { task, value in
+            ReplyBuilder.of(task).add(.integer(Int64(value)))
+            return made
+        },
+        createNil: { task in
+            ReplyBuilder.of(task).add(.null)
+            return made
+        },
+        freeObject: { _ in })
 }

@@ -125,7 +125,7 @@ extension RedisClient {
     }
 
     private func array(_ command: RedisCommand) async throws -> [RedisReply] {
-        guard case .array(let elements) = try await send(command) else {
+        guard let elements = try await send(command).array else {
             throw RedisError.unexpectedReply("\(command.name) did not return an array")
         }
         return elements

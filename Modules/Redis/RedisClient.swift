@@ -79,8 +79,8 @@ public final class RedisClient: Sendable {
         for reply in replies.dropLast() {
             if case .error(let message) = reply { throw RedisError.server(message) }
         }
+        if let results = replies.last?.array { return results }
         switch replies.last {
-        case .array(let results)?: return results
         case .error(let message)?: throw RedisError.server(message)
         default: throw RedisError.unexpectedReply("EXEC returned \(String(describing: replies.last))")
         }

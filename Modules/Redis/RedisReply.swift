@@ -1,11 +1,25 @@
-/// A reply from Redis, copied out of hiredis's memory.
+/// A reply from Redis.
 public enum RedisReply: Sendable, Equatable {
     case status(String)
     case error(String)
     case integer(Int64)
     case bulk([UInt8])
     case array([RedisReply])
+    /// An array whose elements are all bulk strings, kept in one buffer (`array` gives them as
+    /// `.bulk` values too). Equal to the `.array` of the same strings.
+    case bulkStrings(BulkStrings)
     case null
+
+    public static func == (left: RedisReply, right: RedisReply) -> Bool {
+        switch (left, right) {
+        case (.status(let a), .status(let b)), (.error(let a), .error(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
+        case (.bulk(let a), .bulk(let b)): a == b
+        case (.null, .null): true
+        case (.array, .array), (.array, .bulkStrings), (.bulkStrings, .array), (.bulkStrings, .bulkStrings): left.array == right.array
+        default: false
+        }
+    }
 
     /// The reply as text: bulk strings and status replies.
     public var string: String? {
@@ -53,9 +67,38 @@ public enum RedisReply: Sendable, Equatable {
     }
 
     public var array: [RedisReply]? {
-        if case .array(let elements) = self { return elements }
-        return nil
+        switch self {
+        case .array(let elements): elements
+        case .bulkStrings(let strings): strings.replies
+        default: nil
+        }
     }
 
     public var isNull: Bool { self == .null }
+}
+
+/// Bulk strings back to back in one buffer, with where each ends.
+public struct BulkStrings: Sendable, Equatable {
+    public private(set) var bytes: [UInt8] = []
+    private var ends: [Int] = []
+
+    public init() {}
+
+    public var count: Int { ends.count }
+
+    public subscript(index: Int) -> ArraySlice<UInt8> {
+        bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+    }
+
+    mutating func append(_ string: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: string)
+        ends.append(bytes.count)
+    }
+
+    mutating func append(_ string: [UInt8]) {
+        bytes.append(contentsOf: string)
+        ends.append(bytes.count)
+    }
+
+    var replies: [RedisReply] { (0..<count).map { .bulk(Array(self[$0])) } }
 }
