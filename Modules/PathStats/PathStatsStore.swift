@@ -41,8 +41,12 @@ struct RedisPathStatsStore: PathStatsStore {
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {
         guard limit > 0 else { return [] }
-        return try await redis.zrangeWithScores(key, start: offset, stop: offset + limit - 1)
-            .map { PathCount(path: String(decoding: $0.member, as: UTF8.self), count: Int64(-$0.score)) }
+        return try await redis.zrangeWithScores(key, start: offset, stop: offset + limit - 1).map(Self.pathCount)
+    }
+
+    /// Scores are negated counts, so that rank 0 is the most hit.
+    static func pathCount(_ pair: (member: ArraySlice<UInt8>, score: Double)) -> PathCount {
+        PathCount(path: String(decoding: pair.member, as: UTF8.self), count: Int64(-pair.score))
     }
 
     func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount]) {
@@ -50,12 +54,10 @@ struct RedisPathStatsStore: PathStatsStore {
             RedisCommand("ZCARD", key),
             RedisCommand("ZRANGE", key, offset, offset + max(limit, 1) - 1, "WITHSCORES"),
         ])
-        guard case .integer(let total) = replies[0], let flat = replies[1].array else {
+        guard case .integer(let total) = replies[0], let pairs = replies[1].membersWithScores else {
             throw RedisError.unexpectedReply("ZCARD/ZRANGE: \(replies)")
         }
-        let ranking = stride(from: 0, to: limit > 0 ? flat.count - 1 : 0, by: 2).map { index in
-            PathCount(path: flat[index].string ?? "", count: Int64(-(flat[index + 1].double ?? 0)))
-        }
+        let ranking = limit > 0 ? pairs.map(Self.pathCount) : []
         return (total, ranking)
     }
 }

@@ -89,14 +89,14 @@ extension RedisClient {
     /// Members with scores by rank, `start...stop` inclusive (negative counts from the end).
     public func zrangeWithScores(
         _ key: String, start: Int, stop: Int, reverse: Bool = false
-    ) async throws -> [(member: [UInt8], score: Double)] {
+    ) async throws -> [(member: ArraySlice<UInt8>, score: Double)] {
         var arguments: [any RedisArgument] = [key, start, stop]
         if reverse { arguments.append("REV") }
         arguments.append("WITHSCORES")
-        let elements = try await array(RedisCommand("ZRANGE", arguments))
-        return stride(from: 0, to: elements.count - 1, by: 2).map { index in
-            (elements[index].bytes ?? [], elements[index + 1].double ?? 0)
+        guard let pairs = try await send(RedisCommand("ZRANGE", arguments)).membersWithScores else {
+            throw RedisError.unexpectedReply("ZRANGE did not return members and scores")
         }
+        return pairs
     }
 
     // MARK: Sets

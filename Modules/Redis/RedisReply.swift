@@ -47,14 +47,19 @@ public enum RedisReply: Sendable, Equatable {
     public var double: Double? {
         switch self {
         case .integer(let value): Double(value)
-        // Scores are mostly whole numbers ("-42"): read those digit by digit, with no String.
-        case .bulk(let bytes): Self.wholeNumber(bytes).map(Double.init) ?? Double(String(decoding: bytes, as: UTF8.self))
+        case .bulk(let bytes): Self.number(bytes)
         default: nil
         }
     }
 
+    /// A score or other number sent as text. Scores are mostly whole numbers ("-42"): those are
+    /// read digit by digit, with no String.
+    public static func number(_ bytes: some Collection<UInt8>) -> Double? {
+        wholeNumber(bytes).map(Double.init) ?? Double(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// `-?[0-9]{1,15}` as a number (exactly representable as a Double); nil for anything else.
-    static func wholeNumber(_ bytes: [UInt8]) -> Int64? {
+    static func wholeNumber(_ bytes: some Collection<UInt8>) -> Int64? {
         let negative = bytes.first == UInt8(ascii: "-")
         let digits = bytes.dropFirst(negative ? 1 : 0)
         guard (1...15).contains(digits.count) else { return nil }
@@ -75,6 +80,17 @@ public enum RedisReply: Sendable, Equatable {
     }
 
     public var isNull: Bool { self == .null }
+
+    /// A `ZRANGE ... WITHSCORES` reply as pairs. Members are slices of the reply's one buffer:
+    /// no allocation per member.
+    public var membersWithScores: [(member: ArraySlice<UInt8>, score: Double)]? {
+        switch self {
+        case .bulkStrings(let strings):
+            stride(from: 0, to: strings.count - 1, by: 2).map { (strings[$0], Self.number(strings[$0 + 1]) ?? 0) }
+        case .array(let elements) where elements.isEmpty: []
+        default: nil
+        }
+    }
 }
 
 /// Bulk strings back to back in one buffer, with where each ends.
