@@ -53,6 +53,12 @@ private let hexDigits = Array("0123456789abcdef".utf8)
 /// escaped, everything else copied as UTF-8.
 public func writeQuoted(_ text: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    // Most strings need no escape: those are copied whole rather than byte by byte.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        out.append(contentsOf: text.utf8)
+        out.append(UInt8(ascii: "\""))
+        return
+    }
     for byte in text.utf8 {
         switch byte {
         case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
