@@ -100,13 +100,10 @@ final class ReplyBuilder {
         finished = nil
     }
 
+    /// Any value but a bulk string inside a still-flat array (`addBulk` keeps those flat).
     private func add(_ reply: RedisReply) {
         guard !frames.isEmpty else { return finished = reply }
-        if case .bulk(let bytes) = reply, frames[frames.count - 1].elements == nil {
-            frames[frames.count - 1].strings.append(bytes)
-        } else {
-            addToTop(reply)
-        }
+        addToTop(reply)
         completeFrames()
     }
 

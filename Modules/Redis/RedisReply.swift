@@ -111,10 +111,5 @@ public struct BulkStrings: Sendable, Equatable {
         ends.append(bytes.count)
     }
 
-    mutating func append(_ string: [UInt8]) {
-        bytes.append(contentsOf: string)
-        ends.append(bytes.count)
-    }
-
     var replies: [RedisReply] { (0..<count).map { .bulk(Array(self[$0])) } }
 }
