@@ -10,6 +10,7 @@ struct UserPointsService: Sendable {
     let store: any UserPointsStore
     /// The answer of the newest generation seen: it holds for every query of that generation.
     let answers = GenerationAnswers()
+    let reads = SharedRuns<PointsQuery>()
     let clock: WallClock
     let random: RandomSource
     let interval: Int
@@ -28,15 +29,25 @@ struct UserPointsService: Sendable {
         if let published = handover.publishedGeneration, let known = answers.users(for: published) {
             users = known
         } else {
-            let result = try await store.query()
-            answers.remember(result)
-            if handover.publishedGeneration.map({ result.generation > $0 }) ?? true {
-                try await store.publish(generation: result.generation)
-            }
-            users = result.users
+            users = try await read(published: handover.publishedGeneration)
         }
         queries.increment()
         return PointsAnswer(users: users, previousQueryMicroseconds: handover.previousMicroseconds)
+    }
+
+    /// The points read from the store, shared by the queries that find the same generation
+    /// published and not yet in memory: after a refresh, the first burst of queries makes one
+    /// read, not one each. A read started after `published` was seen returns it or a newer one,
+    /// so every query that joins it sees at least the generation its handover found.
+    private func read(published: Int?) async throws -> [(id: Int, points: Int)] {
+        try await reads.value(for: String(published ?? -1)) { [store, answers] in
+            let result = try await store.query()
+            answers.remember(result)
+            if published.map({ result.generation > $0 }) ?? true {
+                try await store.publish(generation: result.generation)
+            }
+            return result
+        }.users
     }
 
     func status() async throws -> RefreshStatus {

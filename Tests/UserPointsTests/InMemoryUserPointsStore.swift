@@ -6,7 +6,8 @@ import Synchronization
 @testable import UserPoints
 
 /// The store's contract in memory: users with points, one state row, the handover and the
-/// published generation. `lockHeldElsewhere` plays another replica's refresh.
+/// published generation. `lockHeldElsewhere` plays another replica's refresh; while
+/// `holdReads` is set, point reads wait (to have queries arrive during one).
 final class InMemoryUserPointsStore: UserPointsStore {
     struct Contents {
         var points: [Int] = []  // index + 1 is the user id
@@ -16,6 +17,8 @@ final class InMemoryUserPointsStore: UserPointsStore {
         var published: Int?
         var lockHeldElsewhere = false
         var pointReads = 0
+        var handovers = 0
+        var holdReads = false
     }
 
     let contents = Mutex(Contents())
@@ -34,7 +37,8 @@ final class InMemoryUserPointsStore: UserPointsStore {
     }
 
     func query() async throws -> PointsQuery {
-        try contents.withLock { contents in
+        while contents.withLock({ $0.holdReads }) { try await Task.sleep(for: .milliseconds(1)) }
+        return try contents.withLock { contents in
             guard let state = contents.state else { throw Self.notSeeded }
             contents.pointReads += 1
             let above = contents.points.enumerated().lazy.filter { $0.element > state.minNumber }.prefix(2)
@@ -69,6 +73,7 @@ final class InMemoryUserPointsStore: UserPointsStore {
     func handOver(nowMicroseconds: Int64) async throws -> Handover {
         contents.withLock { contents in
             let previous = contents.lastQueryMicroseconds
+            contents.handovers += 1
             contents.lastQueryMicroseconds = max(nowMicroseconds, (previous ?? .min) + 1)
             return Handover(previousMicroseconds: previous, publishedGeneration: contents.published)
         }

@@ -88,6 +88,26 @@ import Testing
         #expect(store.contents.withLock { $0.pointReads } == 2)
     }
 
+    @Test func queriesArrivingDuringAGenerationsReadShareIt() async throws {
+        try await store.seed(users: 10, minNumber: 0)
+        let service = self.service()
+        _ = try await service.refreshNow()
+        store.contents.withLock { $0.holdReads = true }
+        let answers = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 { group.addTask { try await service.query().users.map(\.id) } }
+            // Hang guard only: the eight handovers happen at once.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while store.contents.withLock({ $0.handovers }) < 8, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            store.contents.withLock { $0.holdReads = false }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 8)
+        #expect(Set(answers).count == 1)
+        #expect(store.contents.withLock { $0.pointReads } == 1)
+    }
+
     @Test func stateAndRefresh() async throws {
         try await store.seed(users: 10, minNumber: 0)
         try await app().test(.router) { client in
