@@ -45,7 +45,9 @@ public struct PostgresConfiguration: Sendable {
 
     /// What `PQconnectdbParams` gets: the defaults below, then everything the connection string
     /// sets (it wins), then `options` with the session settings every query relies on (ISO dates
-    /// in UTC, statement timeout) ahead of the string's own, so they cost no extra round trip.
+    /// in UTC, statement timeout, no JIT) ahead of the string's own, so they cost no extra round
+    /// trip. JIT is off because statements are prepared: a generic plan's estimate can pass
+    /// `jit_above_cost` for a read of a few rows, which then spends 10-30 ms compiling.
     /// The TCP defaults make a dead peer or a black-holed network an error within seconds
     /// instead of the kernel's minutes: keepalive probes after 10 s idle, and unacknowledged
     /// data given up on after 10 s.
@@ -57,7 +59,7 @@ public struct PostgresConfiguration: Sendable {
         merged.merge(parameters) { _, given in given }
         let session = [
             "-c DateStyle=ISO", "-c TimeZone=UTC", "-c client_encoding=UTF8",
-            "-c statement_timeout=\(statementTimeoutMilliseconds)",
+            "-c statement_timeout=\(statementTimeoutMilliseconds)", "-c jit=off",
         ]
         merged["options"] = (session + [parameters["options"]].compactMap { $0 }).joined(separator: " ")
         return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
