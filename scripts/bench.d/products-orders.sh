@@ -14,24 +14,19 @@ po_wrk() {
         END { printf "%s %.2f %.2f %d\n", rps, mean, p99, bad }'
 }
 
+# seed_products PREFIX COUNT [FIRST]: products seed<FIRST>.. seed<FIRST+COUNT-1>, made by a
+# script inside Redis, 100,000 per call.
 seed_products() {
-    local prefix=$1 count=$2
-    python3 - "$prefix" "$count" <<'PY' | redis-cli -u "$REDIS_URL" --pipe >/dev/null
-import sys
-prefix, count = sys.argv[1], int(sys.argv[2])
-out = sys.stdout.buffer
-def command(*words):
-    parts = [b"*%d\r\n" % len(words)]
-    for word in words:
-        word = word.encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(word), word))
-    out.write(b"".join(parts))
-for n in range(count):
-    pid = "seed%07d" % n
-    command("HSET", f"{prefix}:product:{pid}", "id", pid, "title", "Seeded", "passenger_capacity", "1",
-            "maximum_speed", "1", "in_stock", "1000000")
-    command("ZADD", f"{prefix}:products", "0", pid)
-PY
+    local prefix=$1 count=$2 first=${3:-0} from
+    local script="for n = tonumber(ARGV[2]), tonumber(ARGV[3]) do
+        local id = string.format('seed%07d', n)
+        redis.call('HSET', ARGV[1] .. ':product:' .. id, 'id', id, 'title', 'Seeded', 'passenger_capacity', '1',
+            'maximum_speed', '1', 'in_stock', '1000000')
+        redis.call('ZADD', ARGV[1] .. ':products', 0, id)
+    end"
+    for ((from = first; from < first + count; from += 100000)); do
+        redis-cli -u "$REDIS_URL" EVAL "$script" 0 "$prefix" "$from" "$(( (from + 100000 < first + count ? from + 100000 : first + count) - 1 ))" >/dev/null
+    done
 }
 
 scenario() {
