@@ -44,7 +44,9 @@ import Testing
         #expect(parameters["dbname"] == "db")
         #expect(parameters["connect_timeout"] == "9")
         #expect(parameters["application_name"] == "billing")
-        #expect(parameters["options"] == "-c DateStyle=ISO -c TimeZone=UTC -c client_encoding=UTF8 -c statement_timeout=3000 -c jit=off -c search_path=x")
+        #expect(
+            parameters["options"]
+                == "-c DateStyle=ISO -c TimeZone=UTC -c client_encoding=UTF8 -c statement_timeout=3000 -c jit=off -c search_path=x")
     }
 
     @Test func defaultsFillWhatTheStringLeavesOut() throws {
