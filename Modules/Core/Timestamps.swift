@@ -26,7 +26,7 @@ private func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
 
 /// Proleptic Gregorian date of a day count from 1970-01-01, by 400-year eras (146,097 days each)
 /// starting on March 1st so the leap day falls at the end of a year.
-private func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
     let shifted = daysSinceEpoch + 719_468  // days from 0000-03-01
     let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
     let dayOfEra = shifted - era * 146_097
@@ -36,6 +36,16 @@ private func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
     let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
     let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
     return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date: the inverse of `civilDate`.
+public func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+    let marchYear = month <= 2 ? year - 1 : year
+    let era = (marchYear >= 0 ? marchYear : marchYear - 399) / 400
+    let yearOfEra = marchYear - era * 400
+    let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146_097 + dayOfEra - 719_468
 }
 
 private func padded(_ value: Int64, _ width: Int) -> String {

@@ -34,6 +34,38 @@ import Testing
     }
 }
 
+/// `timestamptz` as PostgreSQL writes it in UTC, read back by hand.
+@Suite struct TimestampTextTests {
+    static func read(_ text: String) throws -> String { iso8601(try Date(postgresText: text)) }
+
+    @Test func readsPostgresUTCForms() throws {
+        #expect(try Self.read("2026-11-26 21:52:36.123456+00") == "2026-11-26T21:52:36.123456Z")
+        #expect(try Self.read("2000-02-29 00:00:00.5+00") == "2000-02-29T00:00:00.500000Z")
+        #expect(try Self.read("1969-12-31 23:59:59+00") == "1969-12-31T23:59:59.000000Z")
+        #expect(try Self.read("1900-03-01 12:00:00.000001+00") == "1900-03-01T12:00:00.000001Z")
+    }
+
+    @Test func rejectsAnythingElse() {
+        for text in [
+            "2026-11-26T21:52:36Z", "2026-11-26 21:52:36+01", "2026-13-01 00:00:00+00", "2026-11-26 21:52:36.+00",
+            "2026-11-26 21:52:36.1234567+00", "2026-11-26 24:00:00+00", "2026-11-26 21:52:36", "", "12345-01-01 00:00:00+00",
+        ] {
+            #expect(throws: PostgresError.self, "\(text)") { try Date(postgresText: text) }
+        }
+    }
+
+    /// 100,000 random instants from 1906 to 2096: written as PostgreSQL writes them, read back.
+    @Test func roundTripsEveryInstant() throws {
+        let random = RandomSource.seeded(5)
+        for _ in 0..<100_000 {
+            let micros = Int64(random.int(in: -2_000_000_000...4_000_000_000)) * 1_000_000 + Int64(random.int(in: 0...999_999))
+            let written = iso8601(microseconds: micros)
+            let postgres = written.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "+00")
+            #expect(try Self.read(postgres) == written)
+        }
+    }
+}
+
 @Suite struct ConnectionStringTests {
     @Test func theStringsOwnParametersWinAndOptionsJoin() throws {
         let configuration = try PostgresConfiguration(
