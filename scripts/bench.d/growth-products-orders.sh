@@ -45,7 +45,7 @@ scenario() {
                 order) url="$po/orders/$((middle + 3))" ;;
                 orders) url="$po/orders?limit=50" ;;
             esac
-            curl -sf "$url" >/dev/null || { log "growth products-orders: $url did not answer 2xx"; return 1; }
+            curl -sf "$url" >/dev/null || { log "growth products-orders: $url did not answer 2xx"; kill "$server"; return 1; }
             result="$(wrk_rps "$url") $(wrk_p99_ms 16 "$url")"
             log "growth products-orders $size: $name $result (req/s p99-ms)"
             if [ "$size" = 10000000 ]; then

@@ -36,9 +36,9 @@ final class EventLoopTaskExecutor: TaskExecutor {
 /// threads of their own), so the loop stays free for I/O. A request with a large body (or one
 /// of unknown length) is the exception: parsing, validating and storing it is CPU work in
 /// proportion to its size, which on the loop would stall every other connection the loop
-/// serves. It runs on Swift's global executor instead, and its parsing takes one of the
-/// `largeBodyTurns` (`http.large-body-concurrency`), so big batches cannot take every core
-/// from the small requests.
+/// serves. It runs on the lower-priority `BulkWorkLoops` instead, and its parsing takes one of
+/// the `largeBodyTurns` (`http.large-body-concurrency`), so big batches yield the cores to the
+/// small requests and cannot all parse at once.
 public struct EventLoopAffinityMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -57,7 +57,7 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
         if Self.hasLargeBody(request) {
             var context = context
             context.largeBodyTurns = largeBodyTurns
-            return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await next(request, context) }
+            return try await withTaskExecutorPreference(BulkWorkLoops.next()) { try await next(request, context) }
         }
         return try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {
             try await next(request, context)

@@ -1,0 +1,27 @@
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Threads for the requests with large bodies, at a lower scheduling priority (nice 10) than
+/// the event loops. When big batches and small requests want the same cores, the kernel runs a
+/// loop thread that wakes for a small request ahead of a batch's parsing and validation, so a
+/// batch delays the small requests by a scheduler slice, not by its whole parse. Made once per
+/// process, one thread per core, and never shut down.
+enum BulkWorkLoops {
+    /// The niceness of the bulk threads; on Linux it applies to the calling thread only.
+    static let niceness: Int32 = 10
+
+    static let group: MultiThreadedEventLoopGroup = {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        for loop in group.makeIterator() {
+            loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+        }
+        return group
+    }()
+
+    /// The executor of the next bulk thread, round robin.
+    static func next() -> EventLoopTaskExecutor { .on(group.next()) }
+}
