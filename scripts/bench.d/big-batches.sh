@@ -25,7 +25,7 @@ LUA
         sleep 1
         loaded=$(wrk_p99_ms 4 "$BASE/health")
         wait "$writers"
-        log "round $round: /health p99 idle $idle ms, beside 4 writers of 10,000-event batches $loaded ms"
+        log "round $round: /health p99 idle $idle ms, beside 4 writers of 10,000-event batches $loaded ms; writers $(awk '/Requests\/sec:/ { printf "%.0f", $2 * 10000 }' "$dir/writers-$round.txt") events/s"
         ratios+=("$(awk -v a="$loaded" -v b="$idle" 'BEGIN { printf "%.2f", a / b }')")
     done
     record_runs big-batches-health-p99-ratio target-ratio 2 lower "${ratios[@]}"
