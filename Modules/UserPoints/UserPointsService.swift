@@ -71,10 +71,13 @@ struct UserPointsService: Sendable {
     }
 
     /// A refresh is complete once its generation is published: queries that start later see it.
+    /// The refreshing replica reads the new answer before publishing it, so its own queries
+    /// find it in memory and never wait for that read (a failed read only leaves it to them).
     private func timedRefresh(slot: Int64?) async throws -> RefreshOutcome {
         let start = ContinuousClock.now
         let outcome = try await store.refresh(minNumber: random.int(in: 0...100), slot: slot)
         if case .refreshed(let state) = outcome {
+            if let answer = try? await store.query() { answers.remember(answer) }
             try await store.publish(generation: state.generation)
             refreshDuration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
         }

@@ -88,10 +88,21 @@ import Testing
         #expect(store.contents.withLock { $0.pointReads } == 2)
     }
 
-    @Test func queriesArrivingDuringAGenerationsReadShareIt() async throws {
+    @Test func queriesAfterThisReplicasRefreshNeedNoRead() async throws {
         try await store.seed(users: 10, minNumber: 0)
         let service = self.service()
         _ = try await service.refreshNow()
+        let reads = store.contents.withLock { $0.pointReads }
+        for _ in 0..<5 { _ = try await service.query() }
+        #expect(store.contents.withLock { $0.pointReads } == reads)
+    }
+
+    @Test func queriesArrivingDuringAGenerationsReadShareIt() async throws {
+        try await store.seed(users: 10, minNumber: 0)
+        let service = self.service()
+        // Another replica's refresh: published, not in this one's memory.
+        _ = try await store.refresh(minNumber: 0, slot: nil)
+        try await store.publish(generation: 1)
         store.contents.withLock { $0.holdReads = true }
         let answers = try await withThrowingTaskGroup(of: [Int].self) { group in
             for _ in 0..<8 { group.addTask { try await service.query().users.map(\.id) } }
