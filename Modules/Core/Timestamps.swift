@@ -26,7 +26,7 @@ private func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
 
 /// Proleptic Gregorian date of a day count from 1970-01-01, by 400-year eras (146,097 days each)
 /// starting on March 1st so the leap day falls at the end of a year.
-func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+private func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
     let shifted = daysSinceEpoch + 719_468  // days from 0000-03-01
     let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
     let dayOfEra = shifted - era * 146_097

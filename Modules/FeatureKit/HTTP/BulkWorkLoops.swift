@@ -9,16 +9,19 @@ import NIOPosix
 /// the event loops. When big batches and small requests want the same cores, the kernel runs a
 /// loop thread that wakes for a small request ahead of a batch's parsing and validation, so a
 /// batch delays the small requests by a scheduler slice, not by its whole parse. Made once per
-/// process, one thread per core, and never shut down.
+/// process, one thread per core, and never shut down. Linux only: elsewhere `setpriority`
+/// would lower the whole process, so the threads keep the default priority.
 enum BulkWorkLoops {
     /// The niceness of the bulk threads; on Linux it applies to the calling thread only.
     static let niceness: Int32 = 10
 
     static let group: MultiThreadedEventLoopGroup = {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        for loop in group.makeIterator() {
-            loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
-        }
+        #if canImport(Glibc)
+            for loop in group.makeIterator() {
+                loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+            }
+        #endif
         return group
     }()
 
