@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import ProductsOrders
+import Redis
 import SwitchyardHost
 import SwitchyardJSON
 import Testing
@@ -160,6 +161,19 @@ import Testing
     }
 
     /// The original crashed with `KeyError` when a product vanished between listing and reading.
+    /// A product whose hash cannot be read (its key holds another type) is a failure, never
+    /// "no such product": an error reply in the pipeline is not read as a missing value.
+    @Test func anUnreadableProductIsAnErrorNotAbsent() async throws {
+        let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
+        try await redis.send("SET", prefix + ":product:broken", "not a hash")
+        try await withServer { client in
+            let answer = try await Self.call(client, .get, "/products/broken")
+            #expect(answer.status == .internalServerError)
+            #expect(answer.json["error"]?.stringValue == "INTERNAL_ERROR")
+        }
+        await redis.close()
+    }
+
     @Test func listingWhileDeletingNeverFails() async throws {
         try await withServer { client in
             for index in 0..<300 { try await Self.call(client, .post, "/products", Self.product(String(format: "item%03d", index))) }

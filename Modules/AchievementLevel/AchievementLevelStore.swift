@@ -54,7 +54,7 @@ struct RedisLevelCache: LevelCache {
     func store(levels: [UserLevel]) async {
         guard !levels.isEmpty else { return }
         let commands = levels.map { RedisCommand("SET", levelKey($0.user.id), $0.fullJSON.encoded(), "EX", ttl) }
-        _ = await attempt("store levels") { try await redis.pipeline(commands) }
+        _ = await attempt("store levels") { try await redis.pipeline(commands).throwingErrors() }
     }
 
     private func attempt<T: Sendable>(_ what: String, _ body: () async throws -> T) async -> T? {

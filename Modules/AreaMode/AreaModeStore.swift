@@ -235,7 +235,7 @@ struct RedisAreaStatsCache: AreaStatsCache {
     func invalidate(areas: Set<Int>) async {
         guard ttl > 0, !areas.isEmpty else { return }
         do {
-            _ = try await redis.pipeline(areas.sorted().map { RedisCommand("INCR", versionKey($0)) })
+            _ = try await redis.pipeline(areas.sorted().map { RedisCommand("INCR", versionKey($0)) }).throwingErrors()
         } catch {
             logger.warning("area stats cache not invalidated", metadata: ["error": "\(error)", "areas": "\(areas.sorted())"])
         }

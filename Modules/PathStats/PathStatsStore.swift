@@ -35,7 +35,7 @@ struct RedisPathStatsStore: PathStatsStore {
     }
 
     func counts(of paths: [String]) async throws -> [Int64] {
-        let replies = try await redis.pipeline(paths.map { RedisCommand("ZSCORE", key, $0) })
+        let replies = try await redis.pipeline(paths.map { RedisCommand("ZSCORE", key, $0) }).throwingErrors()
         return replies.map { Int64(-($0.double ?? 0)) }
     }
 
@@ -53,7 +53,7 @@ struct RedisPathStatsStore: PathStatsStore {
         let replies = try await redis.pipeline([
             RedisCommand("ZCARD", key),
             RedisCommand("ZRANGE", key, offset, offset + max(limit, 1) - 1, "WITHSCORES"),
-        ])
+        ]).throwingErrors()
         guard case .integer(let total) = replies[0], let pairs = replies[1].membersWithScores else {
             throw RedisError.unexpectedReply("ZCARD/ZRANGE: \(replies)")
         }

@@ -100,7 +100,7 @@ struct RedisProductStore: ProductStore {
     }
 
     func products(_ ids: [String]) async throws -> [String: Product?] {
-        let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", [productKey($0)] + Self.fields) })
+        let replies = try await redis.pipeline(ids.map { RedisCommand("HMGET", [productKey($0)] + Self.fields) }).throwingErrors()
         var found: [String: Product?] = [:]
         for (id, reply) in zip(ids, replies) { found[id] = Self.product(from: reply) }
         return found

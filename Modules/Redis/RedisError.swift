@@ -24,11 +24,19 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// True for failures of the connection rather than of the command: callers answer 503.
+    /// True for failures of the connection rather than of the command, and for the error
+    /// replies of a Redis that cannot serve commands just now (loading its data after a
+    /// restart, busy with a script, a replica cut off or read-only, out of memory): callers
+    /// answer 503, and the same request succeeds once Redis is back.
     public var isUnavailable: Bool {
         switch self {
         case .unavailable, .timeout: true
+        case .server(let message): Self.transientReplies.contains(message.prefix { $0 != " " })
         default: false
         }
     }
+
+    static let transientReplies: Set<Substring> = [
+        "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "OOM", "NOREPLICAS",
+    ]
 }

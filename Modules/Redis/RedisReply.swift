@@ -113,3 +113,14 @@ public struct BulkStrings: Sendable, Equatable {
 
     var replies: [RedisReply] { (0..<count).map { .bulk(Array(self[$0])) } }
 }
+
+extension Array where Element == RedisReply {
+    /// The replies of a pipeline, unless one is an error reply: the first is thrown
+    /// (`RedisError.server`), so a failed command is never read as a missing value.
+    public func throwingErrors() throws -> [RedisReply] {
+        for reply in self {
+            if case .error(let message) = reply { throw RedisError.server(message) }
+        }
+        return self
+    }
+}

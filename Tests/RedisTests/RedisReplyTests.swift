@@ -18,3 +18,28 @@ import Testing
         #expect(RedisReply.wholeNumber([]) == nil)
     }
 }
+
+/// Error replies: a pipeline's are thrown when asked, and those of a Redis that cannot serve
+/// just now count as unavailability (503), the others as failures of the command.
+@Suite struct RedisErrorReplyTests {
+    @Test func throwingErrorsThrowsTheFirstErrorReply() throws {
+        let fine: [RedisReply] = [.integer(1), .null, .bulk(Array("x".utf8))]
+        #expect(try fine.throwingErrors() == fine)
+        #expect(throws: RedisError.server("LOADING Redis is loading the dataset in memory")) {
+            try [.integer(1), .error("LOADING Redis is loading the dataset in memory"), .error("ERR second")].throwingErrors()
+        }
+    }
+
+    @Test func transientErrorRepliesAreUnavailability() {
+        for message in [
+            "LOADING Redis is loading the dataset in memory", "BUSY Redis is busy running a script.",
+            "MASTERDOWN Link with MASTER is down", "READONLY You can't write against a read only replica.",
+            "OOM command not allowed when used memory > 'maxmemory'.", "TRYAGAIN Multiple keys request during rehashing",
+        ] {
+            #expect(RedisError.server(message).isUnavailable, "\(message)")
+        }
+        for message in ["WRONGTYPE Operation against a key holding the wrong kind of value", "ERR syntax error", "NOSCRIPT x", "LOADINGX"] {
+            #expect(!RedisError.server(message).isUnavailable, "\(message)")
+        }
+    }
+}
