@@ -19,13 +19,13 @@ struct AreaModeFixture {
         AreaModeFixture(databaseURL: try await FreshDatabase.create())
     }
 
-    func server(cacheTTL: Int = 30) async throws -> Switchyard {
+    func server(cacheTTL: Int = 30, environment extra: [String: String] = [:]) async throws -> Switchyard {
         let settings = try await ConfigSources.reader(
             flags: [:], configFile: nil,
             environment: [
                 "REDIS_URL": try TestEnvironment.redisURL, "DATABASE_URL": databaseURL, "FEATURES": "area-mode",
                 "FEATURES_AREA_MODE_REDIS_PREFIX": redisPrefix, "FEATURES_AREA_MODE_CACHE_TTL": String(cacheTTL),
-            ])
+            ].merging(extra) { $1 })
         return try await Switchyard.build(settings: settings, knownFeatures: [AreaModeFeature.self])
     }
 
@@ -212,6 +212,47 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
         #expect(try missing.first!.decode(Int.self, at: 0) == 0)
         let logged = try await database.query("SELECT count(*) FROM area_mode_events")
         #expect(try logged.first!.decode(Int.self, at: 0) == 16_000)
+    }
+
+    /// With `ingest-concurrency` 1, a batch stopped inside its transaction holds the only turn:
+    /// a batch of other users waits for it only as long as a connection may be waited for, then
+    /// gets 503 and changes nothing; once the first commits, batches go through again.
+    @Test func batchesBeyondTheIngestConcurrencyWaitTheirTurnWithADeadline() async throws {
+        let fixture = try await AreaModeFixture.make()
+        let app = try await fixture.server(
+            environment: ["FEATURES_AREA_MODE_INGEST_CONCURRENCY": "1", "POSTGRES_ACQUIRE_TIMEOUT": "1"]
+        ).application
+        try await app.test(.router) { client in
+            try await client.post([login("held", 101, "Duo")])
+            let database = try fixture.database()
+            let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseLock) = AsyncStream.makeStream(of: Void.self)
+            // Holds "held"'s session row, so the next batch naming it stops in its transaction.
+            let holder = Task {
+                try await database.transaction { tx in
+                    try await tx.query("SELECT 1 FROM area_mode_sessions WHERE user_id = 'held' FOR UPDATE")
+                    lockTaken.yield()
+                    for await _ in release {}
+                }
+            }
+            for await _ in locked { break }
+            async let first = client.post([logout("held", 101, "Duo")])
+            // Hang guard only: the first batch's wait for the row lock is the event waited for.
+            for _ in 0..<1_500 {
+                let waiting = try await database.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                if try waiting.first!.decode(Int.self, at: 0) > 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await client.post([login("other", 102, "Solo")], expect: .serviceUnavailable)
+            #expect(try await client.stats(102).active_users == 0)
+            releaseLock.finish()
+            try await holder.value
+            try await first
+            #expect(try await client.stats(101).active_users == 0)
+            try await client.post([login("other", 102, "Solo")])
+            #expect(try await client.stats(102).active_users == 1)
+        }
     }
 
     @Test func aSingleWritersCountsEqualAReplay() async throws {

@@ -1,4 +1,5 @@
 import FeatureKit
+import Foundation
 import Hummingbird
 import Postgres
 import ServiceLifecycle
@@ -28,7 +29,11 @@ public struct AreaModeFeature: Feature {
             keyPrefix: settings.string("redis-prefix") ?? "area-mode", profile: profile, logger: dependencies.logger)
         let postgres = dependencies.infrastructure.postgres()
         service = AreaModeService(
-            store: PostgresAreaModeStore(postgres: postgres), cache: cache,
+            store: PostgresAreaModeStore(
+                postgres: postgres,
+                ingestConcurrency: try settings.int(
+                    "ingest-concurrency", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1_000)),
+            cache: cache,
             metrics: dependencies.metrics, statsJSON: profile == .original ? AreaModeOriginalRoutes.json : AreaModeService.json)
         random = dependencies.random
         maxBodySize = try settings.int("max-body-size", default: 8 << 20, in: 1024...(256 << 20))

@@ -2,6 +2,7 @@ import FeatureKit
 import Logging
 import Postgres
 import Redis
+import SwitchyardCore
 import Synchronization
 
 /// The truth: sessions, counts and the event log, changed together per batch.
@@ -23,14 +24,21 @@ protocol AreaModeStore: Sendable {
 /// flush), whatever users they held. A shard alone may go below zero; the sum never does.
 ///
 /// The event log is partitioned by day (`DailyPartitions`); old days are dropped whole.
+///
+/// At most `ingestConcurrency` batches are in their transaction at once; the others wait in
+/// arrival order, as long as a connection may be waited for (`postgres.acquire-timeout`, then
+/// 503). More at once only contend: for the same rows, and for the cores when PostgreSQL shares
+/// them with this server, where four busy backends doubled small requests' p99 (BENCHMARKS).
 struct PostgresAreaModeStore: AreaModeStore {
     let postgres: PostgresClient
     static let countShards = 8
     static let eventLog = "area_mode_events"
     private let nextShard = ShardTurns()
+    private let ingestTurns: FIFOSemaphore
 
-    init(postgres: PostgresClient) {
+    init(postgres: PostgresClient, ingestConcurrency: Int) {
         self.postgres = postgres
+        ingestTurns = FIFOSemaphore(permits: max(1, ingestConcurrency))
     }
 
     static let migrations = [
@@ -94,6 +102,13 @@ struct PostgresAreaModeStore: AreaModeStore {
     func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
         guard !events.isEmpty else { return ([], []) }
         let users = Array(Set(events.map(\.userID))).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let wait = postgres.configuration.acquireTimeout
+        do {
+            try await ingestTurns.acquire(within: wait)
+        } catch is FIFOSemaphore.TimedOut {
+            throw PostgresError.unavailable("no ingest turn free within \(wait)")
+        }
+        defer { ingestTurns.release() }
         return try await postgres.transaction(attempts: 5) { tx in
             try await tx.execute(
                 "INSERT INTO area_mode_sessions (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
