@@ -36,7 +36,7 @@ struct UserPointsFixture {
     func store() throws -> LiveUserPointsStore {
         LiveUserPointsStore(
             postgres: PostgresClient(configuration: try PostgresConfiguration(url: databaseURL, minConnections: 0)),
-            redis: RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL)),
+            redis: RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL)), random: .system,
             timestampKey: timestampKey, generationKey: timestampKey + ":generation")
     }
 }
@@ -72,6 +72,22 @@ struct PointsReply: Decodable {
         let users = try await store.postgres.query("SELECT count(*), min(id), max(id), count(DISTINCT id) FROM users").first!
         #expect(try [0, 1, 2, 3].map { try users.decode(Int.self, at: $0) } == [2_500, 1, 2_500, 2_500])
         #expect(try await store.state().users == 2_500)
+    }
+
+    /// The packed generations unpack to every seeded user once, the last row a partial one.
+    @Test func everyGenerationHoldsEveryUserOnce() async throws {
+        let fixture = try await UserPointsFixture.make()
+        _ = try await fixture.server(users: 2_345)
+        let store = try fixture.store()
+        let everyone = "SELECT count(*), min(id), max(id), count(DISTINCT id), max(points) FROM user_points_current"
+        let seeded = try await store.postgres.query(everyone).first!
+        #expect(try [0, 1, 2, 3, 4].map { try seeded.decode(Int.self, at: $0) } == [2_345, 1, 2_345, 2_345, 0])
+        _ = try await store.refresh(minNumber: 50, slot: nil)
+        let refreshed = try await store.postgres.query(everyone).first!
+        #expect(try [0, 1, 2, 3].map { try refreshed.decode(Int.self, at: $0) } == [2_345, 1, 2_345, 2_345])
+        #expect(try (1...100).contains(refreshed.decode(Int.self, at: 4)))
+        let tables = try await store.postgres.query("SELECT count(*) FROM pg_tables WHERE tablename ~ '^user_points_g[0-9]+$'")
+        #expect(try tables.first!.decode(Int.self, at: 0) == 1)
     }
 
     @Test func returnedUsersAlwaysBeatMinNumberAndHundredGivesNone() async throws {

@@ -15,16 +15,8 @@ public struct RandomSource: Sendable {
 
     /// A reproducible sequence (SplitMix64) shared safely between tasks.
     public static func seeded(_ seed: UInt64) -> RandomSource {
-        let state = Mutex(seed)
-        return RandomSource {
-            state.withLock { state in
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-        }
+        let state = Mutex(SplitMix64(seed: seed))
+        return RandomSource { state.withLock { $0.next() } }
     }
 
     /// A uniform integer in `range`, without modulo bias.
@@ -42,5 +34,23 @@ public struct RandomSource: Sendable {
         }
 
         public mutating func next() -> UInt64 { source.next() }
+    }
+}
+
+/// SplitMix64: a small, fast generator for bulk draws by one task (millions of values without a
+/// lock or a system call each), seeded from a `RandomSource`.
+public struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

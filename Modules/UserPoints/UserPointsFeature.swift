@@ -30,7 +30,7 @@ public struct UserPointsFeature: Feature {
         let timestampKey = settings.string("redis-key") ?? "user-points:last-query"
         store = LiveUserPointsStore(
             postgres: dependencies.infrastructure.postgres(), redis: dependencies.infrastructure.redis(),
-            timestampKey: timestampKey, generationKey: timestampKey + ":generation")
+            random: dependencies.random, timestampKey: timestampKey, generationKey: timestampKey + ":generation")
         seedUsers = try settings.int("seed-users", default: 1_000_000, in: 1...100_000_000)
         adminToken = dependencies.adminToken
         logger = dependencies.logger

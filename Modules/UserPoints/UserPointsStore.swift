@@ -2,6 +2,7 @@ import FeatureKit
 import Foundation
 import Postgres
 import Redis
+import SwitchyardCore
 
 protocol UserPointsStore: Sendable {
     /// Creates the users and generation 0 (every user at 0 points) on an empty database.
@@ -21,15 +22,19 @@ protocol UserPointsStore: Sendable {
 
 /// The points in PostgreSQL, the query handover and the published generation in Redis.
 ///
-/// PostgreSQL has one narrow table per generation. A refresh fills a new table with
-/// `CREATE UNLOGGED TABLE ... AS SELECT` (no dead rows, no index to maintain, no WAL), then in
-/// the same transaction points the `user_points_current` view at it and records the new
-/// `min_number`. Readers read the state row and the view in one statement, so they see one
-/// generation, and they only wait for the view swap at commit, not for the fill. Tables older
-/// than the current one are dropped afterwards, so nothing bloats.
+/// PostgreSQL has one table per generation, the points packed: a row per `usersPerRow` users,
+/// `(first_id, points bytea)`, byte i the points of user `first_id + i` (users are 1...users,
+/// as seeded). A refresh draws the points here and COPYs them into a new UNLOGGED table (10 MB
+/// for 10 million users, no WAL), then in the same transaction points the `user_points_current`
+/// view (`id, points`, unpacked) at it and records the new `min_number`. Readers read the state
+/// row and the view in one statement, so they see one generation, and they only wait for the
+/// view swap at commit, not for the fill. Tables older than the current one are dropped
+/// afterwards, so nothing bloats.
 struct LiveUserPointsStore: UserPointsStore {
     let postgres: PostgresClient
     let redis: RedisClient
+    /// Seeds each refresh's draw of every user's points.
+    let random: RandomSource
     /// Redis key of the last query time, in microseconds.
     let timestampKey: String
     /// Redis key of the newest committed generation, published after every refresh.
@@ -100,8 +105,10 @@ struct LiveUserPointsStore: UserPointsStore {
             }
             try await tx.executeScript(
                 """
-                CREATE UNLOGGED TABLE user_points_g0 AS SELECT id, 0::smallint AS points FROM users;
-                CREATE VIEW user_points_current AS SELECT id, points FROM user_points_g0;
+                CREATE UNLOGGED TABLE user_points_g0 AS
+                    SELECT first_id, decode(repeat('00', least(\(Self.usersPerRow), \(users) - first_id + 1)), 'hex') AS points
+                    FROM generate_series(1, \(users), \(Self.usersPerRow)) AS first_id;
+                CREATE VIEW user_points_current AS \(Self.unpacked(generation: 0));
                 """)
             try await tx.execute(
                 "INSERT INTO user_points_state (generation, min_number, users) VALUES (0, $1, $2)", minNumber, users)
@@ -142,18 +149,17 @@ struct LiveUserPointsStore: UserPointsStore {
                 try await tx.query("SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked", Self.lockKey)
                     .first!.decode(Bool.self, "locked")
             else { return .alreadyRunning }
-            guard let current = try await tx.query("SELECT generation, slot FROM user_points_state FOR UPDATE").first else {
+            guard let current = try await tx.query("SELECT generation, slot, users FROM user_points_state FOR UPDATE").first else {
                 throw APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.")
             }
             if let slot, try current.decode(Int64?.self, "slot") == slot { return .alreadyDone }
             let next = try current.decode(Int.self, "generation") + 1
-            // The table name comes from our own integer, never from input.
-            try await tx.executeScript(
-                """
-                CREATE UNLOGGED TABLE user_points_g\(next) AS
-                    SELECT id, floor(random() * 101)::smallint AS points FROM users;
-                CREATE OR REPLACE VIEW user_points_current AS SELECT id, points FROM user_points_g\(next);
-                """)
+            // Table names come from our own integers, never from input.
+            try await tx.executeScript("CREATE UNLOGGED TABLE user_points_g\(next) (first_id integer NOT NULL, points bytea NOT NULL)")
+            try await tx.copyIn(
+                "COPY user_points_g\(next) (first_id, points) FROM STDIN",
+                rows: Self.drawPoints(users: try current.decode(Int.self, "users"), seed: random.next()))
+            try await tx.executeScript("CREATE OR REPLACE VIEW user_points_current AS \(Self.unpacked(generation: next))")
             let elapsed = Int((ContinuousClock.now - start) / .milliseconds(1))
             let row = try await tx.query(
                 """
@@ -165,6 +171,24 @@ struct LiveUserPointsStore: UserPointsStore {
         }
         if case .refreshed(let state) = outcome { try await dropGenerations(before: state.generation) }
         return outcome
+    }
+
+    static let usersPerRow = 1_000
+
+    /// Every user's points, uniform in 0...100, packed `usersPerRow` to a row.
+    static func drawPoints(users: Int, seed: UInt64) -> [[any PostgresEncodable]] {
+        var generator = SplitMix64(seed: seed)
+        return stride(from: 1, through: users, by: usersPerRow).map { first in
+            [first, (0..<min(usersPerRow, users - first + 1)).map { _ in UInt8.random(in: 0...100, using: &generator) }]
+        }
+    }
+
+    /// A generation's points, one row per user; reading stops once a LIMIT is met.
+    static func unpacked(generation: Int) -> String {
+        """
+        SELECT p.first_id + i AS id, get_byte(p.points, i)::smallint AS points
+        FROM user_points_g\(generation) p, generate_series(0, length(p.points) - 1) AS i
+        """
     }
 
     /// Old generation tables, including any a crashed refresh left half-built.
