@@ -156,9 +156,14 @@ struct LiveUserPointsStore: UserPointsStore {
             let next = try current.decode(Int.self, "generation") + 1
             // Table names come from our own integers, never from input.
             try await tx.executeScript("CREATE UNLOGGED TABLE user_points_g\(next) (first_id integer NOT NULL, points bytea NOT NULL)")
-            try await tx.copyIn(
-                "COPY user_points_g\(next) (first_id, points) FROM STDIN",
-                rows: Self.drawPoints(users: try current.decode(Int.self, "users"), seed: random.next()))
+            // Drawn and sent `usersPerCopy` at a time, so 10 million are never in memory at once.
+            var generator = SplitMix64(seed: random.next())
+            let users = try current.decode(Int.self, "users")
+            for first in stride(from: 1, through: users, by: Self.usersPerCopy) {
+                try await tx.copyIn(
+                    "COPY user_points_g\(next) (first_id, points) FROM STDIN",
+                    rows: Self.drawPoints(users: first...min(users, first + Self.usersPerCopy - 1), using: &generator))
+            }
             try await tx.executeScript("CREATE OR REPLACE VIEW user_points_current AS \(Self.unpacked(generation: next))")
             let elapsed = Int((ContinuousClock.now - start) / .milliseconds(1))
             let row = try await tx.query(
@@ -174,12 +179,12 @@ struct LiveUserPointsStore: UserPointsStore {
     }
 
     static let usersPerRow = 1_000
+    static let usersPerCopy = 100_000
 
-    /// Every user's points, uniform in 0...100, packed `usersPerRow` to a row.
-    static func drawPoints(users: Int, seed: UInt64) -> [[any PostgresEncodable]] {
-        var generator = SplitMix64(seed: seed)
-        return stride(from: 1, through: users, by: usersPerRow).map { first in
-            [first, (0..<min(usersPerRow, users - first + 1)).map { _ in UInt8.random(in: 0...100, using: &generator) }]
+    /// The points of `users`, uniform in 0...100, packed `usersPerRow` to a row.
+    static func drawPoints(users: ClosedRange<Int>, using generator: inout SplitMix64) -> [[any PostgresEncodable]] {
+        stride(from: users.lowerBound, through: users.upperBound, by: usersPerRow).map { first in
+            [first, (first...min(users.upperBound, first + usersPerRow - 1)).map { _ in UInt8.random(in: 0...100, using: &generator) }]
         }
     }
 
