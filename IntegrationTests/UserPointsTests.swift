@@ -213,7 +213,7 @@ struct PointsReply: Decodable {
         let chiSquare = observed.reduce(0.0) { $0 + pow(Double($1) - expected, 2) / expected }
         #expect(chiSquare < 200, "chi-square \(chiSquare)")
         #expect(observed.allSatisfy { $0 > 0 })
-        // 101,000 users are drawn in two COPYs: every one of them once.
+        // 101,000 users are drawn in two statements: every one of them once.
         let ids = try await store.postgres.query("SELECT count(DISTINCT id), min(id), max(id) FROM user_points_current").first!
         #expect(try [0, 1, 2].map { try ids.decode(Int.self, at: $0) } == [101_000, 1, 101_000])
     }

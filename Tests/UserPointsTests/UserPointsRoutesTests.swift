@@ -183,3 +183,19 @@ import Testing
         #expect(try await store.state().generation == 2)
     }
 }
+
+@Suite struct PointsDrawTests {
+    @Test func drawnPointsAreUniformAndAsManyAsAskedFor() {
+        var generator = SplitMix64(seed: 2026)
+        var observed = [Int](repeating: 0, count: 101)
+        for count in [0, 1, 7, 8, 9, 1_000, 99_975] {
+            let points = LiveUserPointsStore.drawPoints(count: count, using: &generator)
+            #expect(points.count == count)
+            for value in points { observed[Int(value)] += 1 }
+        }
+        #expect(observed.reduce(0, +) == 101_000)
+        // 101 cells, 100 degrees of freedom: mean 100, sd about 14; 200 is a generous bound.
+        let chiSquare = observed.reduce(0.0) { $0 + pow(Double($1) - 1000, 2) / 1000 }
+        #expect(chiSquare < 200, "chi-square \(chiSquare)")
+    }
+}

@@ -37,6 +37,11 @@ wait_for_redis_rewrite() {
     done
 }
 
+stop_server() {
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
 # start_server PORT NAME ENV...: a second server of the release build; its PID in $started.
 start_server() {
     local port=$1 name=$2
@@ -69,8 +74,7 @@ scenario() {
         "$(rss_mib "$big") MiB (10M, path-stats alone); Redis $redis_rss MiB with both sets"
     record_runs growth-path-stats-hit-p99-10M-over-1M target-ratio 1.2 lower "${hits[@]}"
     record_runs growth-path-stats-top100-p99-10M-over-1M target-ratio 1.2 lower "${tops[@]}"
-    kill "$big" 2>/dev/null || true
-    wait "$big" 2>/dev/null || true
+    stop_server "$big"
     redis-cli -p "$SWITCHYARD_REDIS_PORT" del path-stats:hits growth:hits >/dev/null
 
     # user-points: the main server holds 1,000,000 users; a second one, on a database of its
@@ -94,7 +98,6 @@ scenario() {
     log "growth user-points: server RSS $(rss_mib "$server_pid") MiB (1M, all features)," \
         "$(rss_mib "$big") MiB (10M, user-points alone)"
     record_runs growth-user-points-p99-10M-over-1M target-ratio 1.2 lower "${users[@]}"
-    kill "$big" 2>/dev/null || true
-    wait "$big" 2>/dev/null || true
+    stop_server "$big"
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
 }
