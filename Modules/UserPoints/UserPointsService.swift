@@ -95,17 +95,22 @@ struct UserPointsService: Sendable {
     }
 }
 
-/// The newest generation's two users, kept in memory.
+/// The two users of the two newest generations seen, kept in memory. Two, because the refreshing
+/// replica remembers its new generation just before publishing it: its queries whose handover
+/// still found the previous one answer from memory too, instead of reading it again.
 final class GenerationAnswers: Sendable {
-    private let newest = Mutex<PointsQuery?>(nil)
+    private let newest = Mutex<[PointsQuery]>([])
 
     func users(for generation: Int) -> [(id: Int, points: Int)]? {
-        newest.withLock { $0?.generation == generation ? $0?.users : nil }
+        newest.withLock { kept in kept.first { $0.generation == generation }?.users }
     }
 
     func remember(_ answer: PointsQuery) {
-        newest.withLock { newest in
-            if (newest?.generation ?? -1) <= answer.generation { newest = answer }
+        newest.withLock { kept in
+            guard !kept.contains(where: { $0.generation == answer.generation }) else { return }
+            kept.append(answer)
+            kept.sort { $0.generation < $1.generation }
+            if kept.count > 2 { kept.removeFirst(kept.count - 2) }
         }
     }
 }

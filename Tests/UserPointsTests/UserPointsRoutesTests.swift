@@ -97,6 +97,18 @@ import Testing
         #expect(store.contents.withLock { $0.pointReads } == reads)
     }
 
+    @Test func queriesBetweenThisReplicasRefreshAndItsPublishingNeedNoRead() async throws {
+        try await store.seed(users: 10, minNumber: 0)
+        let service = self.service()
+        _ = try await service.refreshNow()
+        // The next refresh has committed and its answer is remembered, not yet published.
+        _ = try await store.refresh(minNumber: 0, slot: nil)
+        service.answers.remember(try await store.query())
+        let reads = store.contents.withLock { $0.pointReads }
+        for _ in 0..<5 { _ = try await service.query() }
+        #expect(store.contents.withLock { $0.pointReads } == reads)
+    }
+
     @Test func queriesArrivingDuringAGenerationsReadShareIt() async throws {
         try await store.seed(users: 10, minNumber: 0)
         let service = self.service()
