@@ -24,7 +24,7 @@ protocol UserPointsStore: Sendable {
 ///
 /// PostgreSQL has one table per generation, the points packed: a row per `usersPerRow` users,
 /// `(first_id, points bytea)`, byte i the points of user `first_id + i` (users are 1...users,
-/// as seeded). A refresh draws the points here and COPYs them into a new UNLOGGED table (10 MB
+/// as seeded). A refresh draws the points here and inserts them into a new UNLOGGED table (10 MB
 /// for 10 million users, no WAL), then in the same transaction points the `user_points_current`
 /// view (`id, points`, unpacked) at it and records the new `min_number`. Readers read the state
 /// row and the view in one statement, so they see one generation, and they only wait for the
