@@ -31,6 +31,9 @@ struct AreaModeService: Sendable {
     let cacheHits: Counter
     let cacheMisses: Counter
     let generators = BusyGate()
+    /// Concurrent requests for the same area share a read that began after they arrived, so
+    /// read-after-write holds for each of them.
+    let statsReads = CoalescedReads<String>()
     /// How the cached stats body is written: the profile's shape (README, "One encoding rule").
     let statsJSON: @Sendable (AreaStats) -> JSONValue
 
@@ -64,6 +67,10 @@ struct AreaModeService: Sendable {
     /// The area's stats as the response body, already encoded: the one route where a cached,
     /// pre-serialised body is measured to matter (README, "One encoding rule").
     func cachedStatsBody(area: Int) async throws -> String {
+        try await statsReads.value(for: String(area)) { try await readStatsBody(area: area) }
+    }
+
+    private func readStatsBody(area: Int) async throws -> String {
         let lookup = await cache.lookup(area: area)
         if let body = lookup?.body {
             cacheHits.increment()

@@ -74,7 +74,8 @@ struct RankingFormat: Sendable {
 /// as one buffer.
 func rankingResponse(_ service: PathStatsService, offset: Int, limit: Int?, _ format: RankingFormat) async throws -> Response {
     let chunkSize = PathStatsRoutes.chunkSize
-    let (total, firstChunk) = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
+    let first = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
+    let (total, firstChunk) = (first.total, first.ranking)
     let end = limit.map { min(total, offset + $0) } ?? total
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
     headers[.xTotalCount] = String(total)
