@@ -157,6 +157,27 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
         }
     }
 
+    /// Reads of one area made concurrently share lookups (`CoalescedReads`); each must still
+    /// see every batch that returned before it began.
+    @Test func concurrentReadsAfterWritesSeeThemEveryTime() async throws {
+        let fixture = try await AreaModeFixture.make()
+        try await fixture.server().application.test(.router) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for round in 1...12 {
+                            try await client.post([login("writer-\(writer)-\(round)", 151, "Mode\(writer)")])
+                            let modes = try await client.stats(151).modes
+                            let count = modes.first { $0.multiplayer_mode == "Mode\(writer)" }?.count
+                            #expect(count == round, "writer \(writer) round \(round)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     @Test func losingTheCacheChangesNoAnswer() async throws {
         let fixture = try await AreaModeFixture.make()
         try await fixture.server().application.test(.router) { client in

@@ -121,6 +121,28 @@ import Testing
         }
     }
 
+    /// Pages read concurrently share Redis reads (`CoalescedReads`); each must still hold every
+    /// hit that returned before its request began.
+    @Test func concurrentPageReadsSeeEveryHitThatReturnedBeforeThem() async throws {
+        try await server().application.test(.router) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<12 {
+                    group.addTask {
+                        for round in 1...25 {
+                            try await client.execute(uri: "/path-stats/api/writer/\(writer)", method: .get) { _ in }
+                            try await client.execute(uri: "/path-stats/stats/?limit=100", method: .get) { response in
+                                let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
+                                let count = rows.first { $0.path == "writer/\(writer)" }?.count
+                                #expect(count == round, "writer \(writer) round \(round)")
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     struct Row: Decodable, Equatable {
         let path: String
         let count: Int
