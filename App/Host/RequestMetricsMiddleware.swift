@@ -44,36 +44,37 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             var response = try await next(request, context)
-            let (method, route, status) = (request.method.rawValue, Self.route(context), response.status.code)
+            let key = SeriesKey(method: request.method, endpoint: context.endpointPath, status: response.status.code)
             let body = response.body
             response.body = ResponseBody(contentLength: body.contentLength) { writer in
                 do {
                     try await body.write(writer)
                 } catch {
-                    record(method, route, status: status, since: start)
+                    record(key, since: start)
                     throw error
                 }
-                record(method, route, status: status, since: start)
+                record(key, since: start)
             }
             return response
         } catch {
             // The envelope middleware sits inside this one, so only a failure of its own lands here.
-            record(request.method.rawValue, Self.route(context), status: 500, since: start)
+            record(SeriesKey(method: request.method, endpoint: context.endpointPath, status: 500), since: start)
             throw error
         }
     }
 
-    private static func route(_ context: AppRequestContext) -> String {
-        switch context.endpointPath {
+    /// The route label of a matched endpoint path; worked out once per series, not per request.
+    private static func route(_ endpointPath: String?) -> String {
+        switch endpointPath {
         case nil, "NotFound": "unmatched"
         case let path?: ("/" + path).replacingOccurrences(of: "//", with: "/")
         }
     }
 
-    private func record(_ method: String, _ route: String, status: Int, since start: ContinuousClock.Instant) {
-        let key = "\(method) \(route) \(status)"
+    private func record(_ key: SeriesKey, since start: ContinuousClock.Instant) {
         let metrics = series.entries.withLock { series in
             if let known = series[key] { return known }
+            let (method, route, status) = (key.method.rawValue, Self.route(key.endpoint), key.status)
             let created = (
                 requests: registry.makeCounter(
                     descriptor: Self.requests,
@@ -92,8 +93,15 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     }
 }
 
+/// A request's series: its method, the endpoint it matched and its status.
+private struct SeriesKey: Hashable, Sendable {
+    let method: HTTPRequest.Method
+    let endpoint: String?
+    let status: Int
+}
+
 private final class SeriesCache: Sendable {
-    let entries = Mutex<[String: (requests: Counter, latency: DurationHistogram, tally: RouteTally)]>([:])
+    let entries = Mutex<[SeriesKey: (requests: Counter, latency: DurationHistogram, tally: RouteTally)]>([:])
 }
 
 /// Requests and latency buckets per route (`GET /products/{id}`), as the middleware counts them.
