@@ -21,24 +21,32 @@ import Testing
         }
     }
 
-    @Test func callersArrivingDuringAReadShareTheNextOneNotThatOne() async throws {
-        let reads = CoalescedReads<Int>()
-        let started = Stamps()
+    /// Starts a read of "k" that stays out until `release` is called; returns once it is out.
+    static func heldRead(
+        of reads: CoalescedReads<Int>, _ answer: @escaping @Sendable () -> Int
+    ) async -> (task: Task<Int, any Error>, release: @Sendable () -> Void) {
         let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
         let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
-        let first = Task {
+        let task = Task {
             try await reads.value(for: "k") {
                 enteredSignal.yield()
                 for await _ in release { break }
-                return started.next()
+                return answer()
             }
         }
         for await _ in entered { break }
+        return (task, { releaseSignal.yield() })
+    }
+
+    @Test func callersArrivingDuringAReadShareTheNextOneNotThatOne() async throws {
+        let reads = CoalescedReads<Int>()
+        let started = Stamps()
+        let (first, release) = await Self.heldRead(of: reads) { started.next() }
         let later = (0..<5).map { _ in
             Task { try await reads.value(for: "k") { started.next() } }
         }
         try await Self.waitUntil(reads, gathers: 5, for: "k")
-        releaseSignal.yield()
+        release()
         #expect(try await first.value == 1)
         for task in later { #expect(try await task.value == 2) }
         #expect(started.current == 2)
@@ -72,19 +80,10 @@ import Testing
 
     @Test func aFailedReadFailsItsCallersOnlyAndTheNextReadServesAgain() async throws {
         let reads = CoalescedReads<Int>()
-        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
-        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
-        let first = Task {
-            try await reads.value(for: "k") {
-                enteredSignal.yield()
-                for await _ in release { break }
-                return 1
-            }
-        }
-        for await _ in entered { break }
+        let (first, release) = await Self.heldRead(of: reads) { 1 }
         let failing = (0..<3).map { _ in Task { try await reads.value(for: "k") { throw Down() } } }
         try await Self.waitUntil(reads, gathers: 3, for: "k")
-        releaseSignal.yield()
+        release()
         #expect(try await first.value == 1)
         for task in failing { await #expect(throws: Down.self) { try await task.value } }
         #expect(try await reads.value(for: "k") { 2 } == 2)
@@ -92,16 +91,7 @@ import Testing
 
     @Test func aCancelledLeaderHandsItsFollowersAReadOfTheirOwn() async throws {
         let reads = CoalescedReads<Int>()
-        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
-        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
-        let running = Task {
-            try await reads.value(for: "k") {
-                enteredSignal.yield()
-                for await _ in release { break }
-                return 1
-            }
-        }
-        for await _ in entered { break }
+        let (running, release) = await Self.heldRead(of: reads) { 1 }
         // Two callers gather; the first of them leads the next read and is cancelled in it.
         let (leaderEntered, leaderEnteredSignal) = AsyncStream.makeStream(of: Void.self)
         let cancelled = Task {
@@ -114,7 +104,7 @@ import Testing
         try await Self.waitUntil(reads, gathers: 1, for: "k")
         let follower = Task { try await reads.value(for: "k") { 3 } }
         try await Self.waitUntil(reads, gathers: 2, for: "k")
-        releaseSignal.yield()
+        release()
         #expect(try await running.value == 1)
         for await _ in leaderEntered { break }
         cancelled.cancel()
