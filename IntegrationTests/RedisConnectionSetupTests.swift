@@ -103,6 +103,7 @@ import Testing
 
 /// A server that accepts and drops every connection at once: the client backs off (50 ms,
 /// doubling to 1 s) instead of reconnecting every 50 ms because each connect "succeeded".
+/// It waits for the connections themselves, so a slow machine only makes it take longer.
 @Suite struct RedisReconnectBackoffTests {
     @Test func acceptThenCloseIsNotHammered() async throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -119,25 +120,33 @@ import Testing
             }
         }
         let port = Int(UInt16(bigEndian: address.sin_port))
-        // Accept and close for 3 s on a thread of its own, counting.
-        let accepted = try await ChildProcess.offThePool { () -> Int in
+        // Accept and close six connections on a thread of its own, noting when each came.
+        let accepted = try await ChildProcess.offThePool { () -> [Date] in
             var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
             setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let client = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)/0", connections: 1))
-            let pinger = Task { while !Task.isCancelled { _ = try? await client.send("PING") } }
-            var count = 0
-            let end = Date().addingTimeInterval(3)
-            while Date() < end {
+            let pinger = Task {
+                while !Task.isCancelled {
+                    _ = try? await client.send("PING")
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            var times: [Date] = []
+            let hangGuard = Date().addingTimeInterval(60)
+            while times.count < 6, Date() < hangGuard {
                 let connection = accept(listener, nil, nil)
                 if connection >= 0 {
-                    count += 1
+                    times.append(Date())
                     close(connection)
                 }
             }
             pinger.cancel()
-            return count
+            return times
         }
-        // Doubling from 50 ms (with jitter) allows about 8 in 3 s; without backoff it was about 60.
-        #expect(accepted >= 2 && accepted <= 15, "\(accepted) connections in 3 s")
+        // It keeps reconnecting, and five waits doubling from 50 ms (half to all of each, for
+        // jitter) take at least 775 ms; without backoff five reconnects took about 250 ms.
+        try #require(accepted.count == 6, "only \(accepted.count) connections in 60 s")
+        let spread = accepted[5].timeIntervalSince(accepted[0])
+        #expect(spread >= 0.7, "six connections within \(spread) s")
     }
 }
