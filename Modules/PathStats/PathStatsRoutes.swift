@@ -1,5 +1,6 @@
 import FeatureKit
 import Hummingbird
+import SwitchyardCore
 import SwitchyardJSON
 
 /// HTTP in and out; the rules are the service's.
@@ -8,6 +9,7 @@ struct PathStatsRoutes: Sendable {
     let prefix: String
     let testMax: Int
     let adminToken: String?
+    let firstChunks = FirstChunks()
 
     /// Ranking rows fetched with the count, before the status is sent.
     static let chunkSize = 1000
@@ -20,7 +22,8 @@ struct PathStatsRoutes: Sendable {
         }
         routes.get("/stats") { request, _ in
             let offset = try request.queryInt("offset", in: 0...Int(Int32.max)) ?? 0
-            return try await rankingResponse(service, offset: offset, limit: try request.queryInt("limit", in: 1...100_000), .array)
+            let limit = try request.queryInt("limit", in: 1...100_000)
+            return try await rankingResponse(service, offset: offset, limit: limit, .array, firstChunks)
         }
         routes.get("/stats/**") { request, _ in
             Response.cachedJSON(try await service.count(rawPath: pathAfterPrefix(request, prefix: prefix).dropFirst("/stats".count)).json)
@@ -68,21 +71,38 @@ struct RankingFormat: Sendable {
     }
 }
 
+/// A ranking's count and first chunk, read once for every request that gathered for it
+/// (`CoalescedReads`: only a read sent after all of them arrived, so each page is exact), with
+/// its JSON already written when the chunk is the whole answer.
+struct FirstChunk: Sendable {
+    let page: FirstPage
+    let body: ByteBuffer?
+}
+
+typealias FirstChunks = CoalescedReads<FirstChunk>
+
 /// Streams the ranks from `offset` (all of them, or `limit`) in chunks, so memory stays flat
 /// however many paths exist. The count and the first chunk come in one round trip before the
 /// status is sent, so a Redis outage still answers 503, and a page that fits one chunk is sent
-/// as one buffer.
-func rankingResponse(_ service: PathStatsService, offset: Int, limit: Int?, _ format: RankingFormat) async throws -> Response {
+/// as one buffer, written once for all the requests that share its read.
+func rankingResponse(
+    _ service: PathStatsService, offset: Int, limit: Int?, _ format: RankingFormat, _ firstChunks: FirstChunks
+) async throws -> Response {
     let chunkSize = PathStatsRoutes.chunkSize
-    let first = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
-    let (total, firstChunk) = (first.total, first.ranking)
-    let end = limit.map { min(total, offset + $0) } ?? total
+    let endOf = { @Sendable (total: Int) in limit.map { min(total, offset + $0) } ?? total }
+    let first = try await firstChunks.value(for: "\(offset) \(limit.map(String.init) ?? "all")") {
+        let page = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
+        guard offset + page.ranking.count >= endOf(page.total) else { return FirstChunk(page: page, body: nil) }
+        var body = format.rows(page.ranking, after: format.opening)
+        body.writeString(format.closing)
+        return FirstChunk(page: page, body: body)
+    }
+    let (total, firstChunk) = (first.page.total, first.page.ranking)
+    let end = endOf(total)
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
     headers[.xTotalCount] = String(total)
-    if offset + firstChunk.count >= end {
-        var buffer = format.rows(firstChunk, after: format.opening)
-        buffer.writeString(format.closing)
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+    if let body = first.body {
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
     let body = ResponseBody { writer in
         var chunk = firstChunk

@@ -16,9 +16,6 @@ struct PathStatsService: Sendable {
     let hits: Counter
     let distinctPaths: Gauge
     let loadTests = BusyGate()
-    /// Concurrent requests for the same first page share a Redis read that began after they
-    /// arrived, so a page stays exact: it holds every hit that returned before its request.
-    let firstPages = CoalescedReads<FirstPage>()
     /// The counted key of a request path after the feature prefix: `PathKey.normalize` of what
     /// follows `/api`, or under the original profile `PathKey.exact` of the whole of it.
     var key: @Sendable (Substring) -> Result<String, PathKey.Problem> = { PathKey.normalize($0.dropFirst("/api".count)) }
@@ -50,11 +47,9 @@ struct PathStatsService: Sendable {
 
     /// The number of distinct paths and the first `limit` ranks from `offset`.
     func firstPage(offset: Int, limit: Int) async throws -> FirstPage {
-        try await firstPages.value(for: "\(offset) \(limit)") {
-            let page = try await store.totalAndRanking(offset: offset, limit: limit)
-            distinctPaths.record(page.total)
-            return FirstPage(total: Int(page.total), ranking: page.ranking)
-        }
+        let page = try await store.totalAndRanking(offset: offset, limit: limit)
+        distinctPaths.record(page.total)
+        return FirstPage(total: Int(page.total), ranking: page.ranking)
     }
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {
