@@ -75,7 +75,8 @@ struct RankingFormat: Sendable {
 /// (`CoalescedReads`: only a read sent after all of them arrived, so each page is exact), with
 /// its JSON already written when the chunk is the whole answer.
 struct FirstChunk: Sendable {
-    let page: FirstPage
+    let total: Int
+    let ranking: [PathCount]
     let body: ByteBuffer?
 }
 
@@ -91,13 +92,13 @@ func rankingResponse(
     let chunkSize = PathStatsRoutes.chunkSize
     let endOf = { @Sendable (total: Int) in limit.map { min(total, offset + $0) } ?? total }
     let first = try await firstChunks.value(for: "\(offset) \(limit.map(String.init) ?? "all")") {
-        let page = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
-        guard offset + page.ranking.count >= endOf(page.total) else { return FirstChunk(page: page, body: nil) }
-        var body = format.rows(page.ranking, after: format.opening)
+        let (total, ranking) = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
+        guard offset + ranking.count >= endOf(total) else { return FirstChunk(total: total, ranking: ranking, body: nil) }
+        var body = format.rows(ranking, after: format.opening)
         body.writeString(format.closing)
-        return FirstChunk(page: page, body: body)
+        return FirstChunk(total: total, ranking: ranking, body: body)
     }
-    let (total, firstChunk) = (first.page.total, first.page.ranking)
+    let (total, firstChunk) = (first.total, first.ranking)
     let end = endOf(total)
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
     headers[.xTotalCount] = String(total)

@@ -46,10 +46,10 @@ struct PathStatsService: Sendable {
     }
 
     /// The number of distinct paths and the first `limit` ranks from `offset`.
-    func firstPage(offset: Int, limit: Int) async throws -> FirstPage {
+    func firstPage(offset: Int, limit: Int) async throws -> (total: Int, ranking: [PathCount]) {
         let page = try await store.totalAndRanking(offset: offset, limit: limit)
         distinctPaths.record(page.total)
-        return FirstPage(total: Int(page.total), ranking: page.ranking)
+        return (Int(page.total), page.ranking)
     }
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {

@@ -7,12 +7,6 @@ struct PathCount: Sendable, Equatable {
     let count: Int64
 }
 
-/// The number of distinct paths and the ranks of a ranking's first chunk.
-struct FirstPage: Sendable {
-    let total: Int
-    let ranking: [PathCount]
-}
-
 /// Where the counts live.
 protocol PathStatsStore: Sendable {
     /// Adds one hit and returns the path's new total.

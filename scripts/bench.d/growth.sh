@@ -112,6 +112,6 @@ scenario() {
     done
     log "growth user-points: server RSS $(rss_mib "${servers[0]}") MiB (1M), $(rss_mib "${servers[1]}") MiB (10M)"
     record_runs growth-user-points-p99-10M-over-1M target-ratio 1.2 lower "${users[@]}"
-    for db in "${servers[@]}"; do stop_server "$db"; done
+    for started in "${servers[@]}"; do stop_server "$started"; done
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS growth_1000000" -c "DROP DATABASE IF EXISTS growth_10000000" >/dev/null
 }
