@@ -123,6 +123,27 @@ import Testing
 
     /// Pages read concurrently share Redis reads (`CoalescedReads`); each must still hold every
     /// hit that returned before its request began.
+    /// Concurrent hits on one path share increments; each still gets a count of its own.
+    @Test func concurrentHitsOnOnePathEachGetTheirOwnCount() async throws {
+        try await server().application.test(.router) { client in
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<300 {
+                    group.addTask {
+                        try await client.execute(uri: "/path-stats/api/same/", method: .get) { response in
+                            try JSONDecoder().decode(Row.self, from: Data(buffer: response.body)).count
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(counts.sorted() == Array(1...300))
+            try await client.execute(uri: "/path-stats/stats/same/", method: .get) { response in
+                let row = try JSONDecoder().decode(Row.self, from: Data(buffer: response.body))
+                #expect(row.count == 300)
+            }
+        }
+    }
+
     @Test func concurrentPageReadsSeeEveryHitThatReturnedBeforeThem() async throws {
         try await server().application.test(.router) { client in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -16,6 +16,8 @@ struct PathStatsService: Sendable {
     let hits: Counter
     let distinctPaths: Gauge
     let loadTests = BusyGate()
+    /// Concurrent hits on one path: one increment by their number, each caller its own count.
+    let pathHits = CoalescedCalls<Int64>()
     /// The counted key of a request path after the feature prefix: `PathKey.normalize` of what
     /// follows `/api`, or under the original profile `PathKey.exact` of the whole of it.
     var key: @Sendable (Substring) -> Result<String, PathKey.Problem> = { PathKey.normalize($0.dropFirst("/api".count)) }
@@ -32,7 +34,11 @@ struct PathStatsService: Sendable {
                 FieldError(field: "path", message: "must be at most \(PathKey.maximumBytes) bytes, got \(bytes)")
             ])
         case .success(let key):
-            let count = try await store.hit(key)
+            let count = try await pathHits.answer(for: key) { [store] callers in
+                let total = try await store.hit(key, times: callers)
+                // As if one after another in the order they arrived: the first gets the lowest.
+                return (0..<callers).map { total - Int64(callers - 1 - $0) }
+            }
             hits.increment()
             return PathCount(path: key, count: count)
         }

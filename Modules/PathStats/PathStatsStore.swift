@@ -9,8 +9,8 @@ struct PathCount: Sendable, Equatable {
 
 /// Where the counts live.
 protocol PathStatsStore: Sendable {
-    /// Adds one hit and returns the path's new total.
-    func hit(_ path: String) async throws -> Int64
+    /// Adds `times` hits at once and returns the path's new total.
+    func hit(_ path: String, times: Int) async throws -> Int64
     func count(of path: String) async throws -> Int64
     /// Counts of several paths in one round trip, in the order given.
     func counts(of paths: [String]) async throws -> [Int64]
@@ -26,8 +26,8 @@ struct RedisPathStatsStore: PathStatsStore {
     let redis: RedisClient
     let key: String
 
-    func hit(_ path: String) async throws -> Int64 {
-        Int64(-(try await redis.zincrby(key, -1, path)))
+    func hit(_ path: String, times: Int) async throws -> Int64 {
+        Int64(-(try await redis.zincrby(key, -Double(times), path)))
     }
 
     func count(of path: String) async throws -> Int64 {

@@ -24,10 +24,23 @@ enum RefreshOutcome: Sendable, Equatable {
     case alreadyDone
 }
 
-/// What a query's handover returns: the previous query's time and the newest published generation.
+/// What a handover returns: the time of the query before, the time recorded for this one (for
+/// several queries handed over together, the first of theirs) and the newest published generation.
 struct Handover: Sendable, Equatable {
     let previousMicroseconds: Int64?
+    let recordedMicroseconds: Int64
     let publishedGeneration: Int?
+
+    /// The handover of `queries` queries recorded a microsecond apart, split into theirs in
+    /// order: each one's predecessor is the one before it, the first's the query before them all.
+    func split(into queries: Int) -> [Handover] {
+        (0..<queries).map { index in
+            let recorded = recordedMicroseconds + Int64(index)
+            return Handover(
+                previousMicroseconds: index == 0 ? previousMicroseconds : recorded - 1, recordedMicroseconds: recorded,
+                publishedGeneration: publishedGeneration)
+        }
+    }
 }
 
 /// `GET /`: up to two users above the bar, and the time of the query before this one.

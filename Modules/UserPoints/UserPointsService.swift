@@ -11,6 +11,8 @@ struct UserPointsService: Sendable {
     /// The answer of the newest generation seen: it holds for every query of that generation.
     let answers = GenerationAnswers()
     let reads = SharedRuns<PointsQuery>()
+    /// Queries that arrive while a handover is out hand over together in the next one.
+    let handovers = CoalescedCalls<Handover>()
     let clock: WallClock
     let random: RandomSource
     let interval: Int
@@ -21,10 +23,14 @@ struct UserPointsService: Sendable {
     /// One store round trip when the generation's answer is known: the handover tells the
     /// current generation. The points are read when it is not (first query of a generation,
     /// another replica's refresh, or a generation never published), in one consistent read
-    /// whose generation is then published.
+    /// whose generation is then published. Under load one handover serves every query that
+    /// gathered while the previous one was out: it moves the chain by their number, and each
+    /// query gets its own place in it, recorded when the handover is sent.
     func query() async throws -> PointsAnswer {
-        let now = Int64((clock.now().timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let handover = try await store.handOver(nowMicroseconds: now)
+        let handover = try await handovers.answer(for: "") { [clock, store] queries in
+            let now = Int64((clock.now().timeIntervalSince1970 * 1_000_000).rounded(.down))
+            return try await store.handOver(nowMicroseconds: now, queries: queries).split(into: queries)
+        }
         let users: [(id: Int, points: Int)]
         if let published = handover.publishedGeneration, let known = answers.users(for: published) {
             users = known

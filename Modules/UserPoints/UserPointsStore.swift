@@ -12,10 +12,11 @@ protocol UserPointsStore: Sendable {
     /// Re-rolls every user's points and `min_number` together. With `slot`, only if no refresh
     /// has recorded that interval slot yet (the scheduled tick); without, unconditionally.
     func refresh(minNumber: Int, slot: Int64?) async throws -> RefreshOutcome
-    /// Hands the previous query's time over atomically, across replicas: swaps in `now` (made
-    /// strictly later than the previous one, so no two queries share a predecessor) and returns
-    /// the previous one, with the newest published generation.
-    func handOver(nowMicroseconds: Int64) async throws -> Handover
+    /// Hands the previous query's time over atomically, across replicas, to `queries` queries:
+    /// records them at `now`, `now + 1`, ... (made strictly later than the previous one, so no
+    /// two queries share a predecessor) and returns the previous one, the first recorded time
+    /// and the newest published generation.
+    func handOver(nowMicroseconds: Int64, queries: Int) async throws -> Handover
     /// Publishes a generation unless a newer one already is.
     func publish(generation: Int) async throws
 }
@@ -42,10 +43,10 @@ struct LiveUserPointsStore: UserPointsStore {
 
     static let handoverScript = """
         local previous = redis.call('GET', KEYS[1])
-        local now = tonumber(ARGV[1])
-        if previous and tonumber(previous) >= now then now = tonumber(previous) + 1 end
-        redis.call('SET', KEYS[1], string.format('%d', now))
-        return {previous or false, redis.call('GET', KEYS[2]) or false}
+        local first = tonumber(ARGV[1])
+        if previous and tonumber(previous) >= first then first = tonumber(previous) + 1 end
+        redis.call('SET', KEYS[1], string.format('%d', first + tonumber(ARGV[2]) - 1))
+        return {previous or false, string.format('%d', first), redis.call('GET', KEYS[2]) or false}
         """
 
     static let publishScript = """
@@ -54,12 +55,14 @@ struct LiveUserPointsStore: UserPointsStore {
         return 0
         """
 
-    func handOver(nowMicroseconds: Int64) async throws -> Handover {
+    func handOver(nowMicroseconds: Int64, queries: Int) async throws -> Handover {
         let reply = try await redis.evalScript(
-            Self.handoverScript, keys: [timestampKey, generationKey], arguments: [nowMicroseconds])
-        let parts = reply.array ?? []
+            Self.handoverScript, keys: [timestampKey, generationKey], arguments: [nowMicroseconds, queries])
+        guard let parts = reply.array, parts.count == 3, let recorded = parts[1].int else {
+            throw RedisError.unexpectedReply("the handover script returned \(reply)")
+        }
         return Handover(
-            previousMicroseconds: parts.first?.int, publishedGeneration: parts.count > 1 ? parts[1].int.map(Int.init) : nil)
+            previousMicroseconds: parts[0].int, recordedMicroseconds: recorded, publishedGeneration: parts[2].int.map(Int.init))
     }
 
     func publish(generation: Int) async throws {

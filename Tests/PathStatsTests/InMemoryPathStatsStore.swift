@@ -6,9 +6,9 @@ import Synchronization
 final class InMemoryPathStatsStore: PathStatsStore {
     private let counts = Mutex<[String: Int64]>([:])
 
-    func hit(_ path: String) async throws -> Int64 {
+    func hit(_ path: String, times: Int) async throws -> Int64 {
         counts.withLock { counts in
-            counts[path, default: 0] += 1
+            counts[path, default: 0] += Int64(times)
             return counts[path]!
         }
     }

@@ -7,7 +7,8 @@ import Synchronization
 
 /// The store's contract in memory: users with points, one state row, the handover and the
 /// published generation. `lockHeldElsewhere` plays another replica's refresh; while
-/// `holdReads` is set, point reads wait (to have queries arrive during one).
+/// `holdReads` or `holdHandovers` is set, point reads or handovers wait (to have queries
+/// arrive during one).
 final class InMemoryUserPointsStore: UserPointsStore {
     struct Contents {
         var points: [Int] = []  // index + 1 is the user id
@@ -18,7 +19,9 @@ final class InMemoryUserPointsStore: UserPointsStore {
         var lockHeldElsewhere = false
         var pointReads = 0
         var handovers = 0
+        var handoverCalls = 0
         var holdReads = false
+        var holdHandovers = false
     }
 
     let contents = Mutex(Contents())
@@ -70,12 +73,15 @@ final class InMemoryUserPointsStore: UserPointsStore {
         }
     }
 
-    func handOver(nowMicroseconds: Int64) async throws -> Handover {
-        contents.withLock { contents in
+    func handOver(nowMicroseconds: Int64, queries: Int) async throws -> Handover {
+        contents.withLock { $0.handoverCalls += 1 }
+        while contents.withLock({ $0.holdHandovers }) { try await Task.sleep(for: .milliseconds(1)) }
+        return contents.withLock { contents in
             let previous = contents.lastQueryMicroseconds
-            contents.handovers += 1
-            contents.lastQueryMicroseconds = max(nowMicroseconds, (previous ?? .min) + 1)
-            return Handover(previousMicroseconds: previous, publishedGeneration: contents.published)
+            contents.handovers += queries
+            let first = max(nowMicroseconds, (previous ?? .min) + 1)
+            contents.lastQueryMicroseconds = first + Int64(queries - 1)
+            return Handover(previousMicroseconds: previous, recordedMicroseconds: first, publishedGeneration: contents.published)
         }
     }
 

@@ -4,10 +4,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Metrics
-import SwitchyardCore
 import SwitchyardJSON
 import Testing
 
+@testable import SwitchyardCore
 @testable import UserPoints
 
 /// Every user-points route through the router, over the in-memory store.
@@ -132,6 +132,46 @@ import Testing
         #expect(answers.count == 8)
         #expect(Set(answers).count == 1)
         #expect(store.contents.withLock { $0.pointReads } == 1)
+    }
+
+    @Test func queriesArrivingDuringAHandoverHandOverTogetherEachInItsOwnPlace() async throws {
+        try await store.seed(users: 10, minNumber: 0)
+        let service = self.service()
+        _ = try await service.query()  // recorded at 1_800_000_000 s
+        store.contents.withLock { $0.holdHandovers = true }
+        let first = Task { try await service.query() }
+        // Hang guards only: wait for the held handover, then for five queries behind it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while store.contents.withLock({ $0.handoverCalls }) < 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let later = (0..<5).map { _ in Task { try await service.query() } }
+        while service.handovers.gatheredCount(for: "") < 5, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        clock.advance(by: 1)
+        store.contents.withLock { $0.holdHandovers = false }
+        let start: Int64 = 1_800_000_000_000_000
+        #expect(try await first.value.previousQueryMicroseconds == start)
+        var previous: [Int64?] = []
+        for task in later { previous.append(try await task.value.previousQueryMicroseconds) }
+        // One handover for the five: recorded a microsecond apart, each after the one before.
+        #expect(store.contents.withLock { $0.handoverCalls } == 3)
+        #expect(Set(previous).count == 5)
+        #expect(previous.compactMap { $0 }.sorted() == [start + 1, start + 1_000_000, start + 1_000_001, start + 1_000_002, start + 1_000_003])
+        #expect(store.contents.withLock { $0.lastQueryMicroseconds } == start + 1_000_004)
+    }
+
+    @Test func aHandoverSplitsIntoAChainInOrder() {
+        let handover = Handover(previousMicroseconds: 7, recordedMicroseconds: 10, publishedGeneration: 3)
+        #expect(
+            handover.split(into: 3) == [
+                Handover(previousMicroseconds: 7, recordedMicroseconds: 10, publishedGeneration: 3),
+                Handover(previousMicroseconds: 10, recordedMicroseconds: 11, publishedGeneration: 3),
+                Handover(previousMicroseconds: 11, recordedMicroseconds: 12, publishedGeneration: 3),
+            ])
+        #expect(
+            Handover(previousMicroseconds: nil, recordedMicroseconds: 5, publishedGeneration: nil).split(into: 1).first?.previousMicroseconds == nil)
     }
 
     @Test func stateAndRefresh() async throws {

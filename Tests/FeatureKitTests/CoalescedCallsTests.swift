@@ -3,19 +3,20 @@ import Testing
 
 @testable import SwitchyardCore
 
-@Suite struct CoalescedReadsTests {
+@Suite struct CoalescedCallsTests {
     /// A counter the concurrent callers and reads share.
     final class Stamps: Sendable {
         private let value = Atomic<Int>(0)
-        func next() -> Int { value.add(1, ordering: .sequentiallyConsistent).newValue }
+        func next() -> Int { add(1) }
+        func add(_ amount: Int) -> Int { value.add(amount, ordering: .sequentiallyConsistent).newValue }
         var current: Int { value.load(ordering: .sequentiallyConsistent) }
     }
 
-    /// Waits (hang guard: 30 s) until `count` callers gather for the next read of `key`.
-    static func waitUntil(_ reads: CoalescedReads<Int>, gathers count: Int, for key: String) async throws {
+    /// Waits (hang guard: 30 s) until `count` callers gather for the next call for `key`.
+    static func waitUntil(_ calls: CoalescedCalls<Int>, gathers count: Int, for key: String) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        while reads.gatheredCount(for: key) < count {
+        while calls.gatheredCount(for: key) < count {
             try #require(clock.now - start < .seconds(30), "callers never gathered")
             try await Task.sleep(for: .milliseconds(1))
         }
@@ -45,7 +46,7 @@ import Testing
         let later = (0..<5).map { _ in
             Task { try await reads.value(for: "k") { started.next() } }
         }
-        try await Self.waitUntil(reads, gathers: 5, for: "k")
+        try await Self.waitUntil(reads.calls, gathers: 5, for: "k")
         release()
         #expect(try await first.value == 1)
         for task in later { #expect(try await task.value == 2) }
@@ -73,7 +74,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        #expect(reads.gatheredCount(for: "k") == 0)
+        #expect(reads.calls.gatheredCount(for: "k") == 0)
     }
 
     struct Down: Error {}
@@ -82,11 +83,43 @@ import Testing
         let reads = CoalescedReads<Int>()
         let (first, release) = await Self.heldRead(of: reads) { 1 }
         let failing = (0..<3).map { _ in Task { try await reads.value(for: "k") { throw Down() } } }
-        try await Self.waitUntil(reads, gathers: 3, for: "k")
+        try await Self.waitUntil(reads.calls, gathers: 3, for: "k")
         release()
         #expect(try await first.value == 1)
         for task in failing { await #expect(throws: Down.self) { try await task.value } }
         #expect(try await reads.value(for: "k") { 2 } == 2)
+    }
+
+    @Test func callersGatheredForAWriteEachGetTheirOwnShareInTheOrderTheyArrived() async throws {
+        let calls = CoalescedCalls<Int>()
+        let total = Stamps()
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+        // An increment by the number of callers; caller i of n gets the total it saw plus i.
+        let increment: @Sendable (Int) -> [Int] = { callers in
+            let after = total.add(callers)
+            return (0..<callers).map { after - callers + 1 + $0 }
+        }
+        let first = Task {
+            try await calls.answer(for: "k") { callers in
+                enteredSignal.yield()
+                for await _ in release { break }
+                return increment(callers)
+            }
+        }
+        for await _ in entered { break }
+        var later: [Task<Int, any Error>] = []
+        for index in 0..<4 {
+            later.append(Task { try await calls.answer(for: "k") { increment($0) } })
+            // One at a time, so that the order they arrived in is known.
+            try await Self.waitUntil(calls, gathers: index + 1, for: "k")
+        }
+        releaseSignal.yield()
+        #expect(try await first.value == 1)
+        var answers: [Int] = []
+        for task in later { answers.append(try await task.value) }
+        #expect(answers == [2, 3, 4, 5])
+        #expect(total.current == 5)
     }
 
     @Test func aCancelledLeaderHandsItsFollowersAReadOfTheirOwn() async throws {
@@ -101,9 +134,9 @@ import Testing
                 return 2
             }
         }
-        try await Self.waitUntil(reads, gathers: 1, for: "k")
+        try await Self.waitUntil(reads.calls, gathers: 1, for: "k")
         let follower = Task { try await reads.value(for: "k") { 3 } }
-        try await Self.waitUntil(reads, gathers: 2, for: "k")
+        try await Self.waitUntil(reads.calls, gathers: 2, for: "k")
         release()
         #expect(try await running.value == 1)
         for await _ in leaderEntered { break }
