@@ -115,6 +115,20 @@ struct PointsReply: Decodable {
         }
     }
 
+    /// Redis outlived the database (restored or recreated): the generation it names is replaced
+    /// by the database's own at the first query, and later queries answer from memory.
+    @Test func aPublishedGenerationTheDatabaseNeverHadIsReplaced() async throws {
+        let fixture = try await UserPointsFixture.make()
+        let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
+        let generationKey = fixture.timestampKey + ":generation"
+        try await fixture.server().application.test(.router) { client in
+            try await client.execute(uri: "/user-points/", method: .get) { #expect($0.status == .ok) }
+            try await redis.set(generationKey, 8704)
+            try await client.execute(uri: "/user-points/", method: .get) { #expect($0.status == .ok) }
+            #expect(try await redis.get(generationKey) == Array("0".utf8))
+        }
+    }
+
     @Test func aRefreshOnOneServerIsSeenByTheNextQueryOnAnother() async throws {
         let fixture = try await UserPointsFixture.make()
         let first = try await fixture.server()

@@ -44,13 +44,16 @@ struct UserPointsService: Sendable {
     /// The points read from the store, shared by the queries that find the same generation
     /// published and not yet in memory: after a refresh, the first burst of queries makes one
     /// read, not one each. A read started after `published` was seen returns it or a newer one,
-    /// so every query that joins it sees at least the generation its handover found.
+    /// so every query that joins it sees at least the generation its handover found. A read
+    /// that finds an older one shows that `published` never was this database's (a database
+    /// restored or recreated under the same Redis): it is replaced, or every later query would
+    /// read PostgreSQL too.
     private func read(published: Int?) async throws -> [(id: Int, points: Int)] {
         try await reads.value(for: String(published ?? -1)) { [store, answers] in
             let result = try await store.query()
             answers.remember(result)
-            if published.map({ result.generation > $0 }) ?? true {
-                try await store.publish(generation: result.generation)
+            if result.generation != published {
+                try await store.publish(generation: result.generation, replacing: published)
             }
             return result
         }.users
@@ -84,7 +87,7 @@ struct UserPointsService: Sendable {
         let outcome = try await store.refresh(minNumber: random.int(in: 0...100), slot: slot)
         if case .refreshed(let state) = outcome {
             if let answer = try? await store.query() { answers.remember(answer) }
-            try await store.publish(generation: state.generation)
+            try await store.publish(generation: state.generation, replacing: nil)
             refreshDuration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
         }
         return outcome

@@ -17,8 +17,9 @@ protocol UserPointsStore: Sendable {
     /// two queries share a predecessor) and returns the previous one, the first recorded time
     /// and the newest published generation.
     func handOver(nowMicroseconds: Int64, queries: Int) async throws -> Handover
-    /// Publishes a generation unless a newer one already is.
-    func publish(generation: Int) async throws
+    /// Publishes a generation unless a newer one already is, or, with `replacing`, if the
+    /// published one is still that one (a generation this database never had).
+    func publish(generation: Int, replacing: Int?) async throws
 }
 
 /// The points in PostgreSQL, the query handover and the published generation in Redis.
@@ -51,7 +52,7 @@ struct LiveUserPointsStore: UserPointsStore {
 
     static let publishScript = """
         local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
-        if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+        if tonumber(ARGV[1]) > current or current == tonumber(ARGV[2]) then redis.call('SET', KEYS[1], ARGV[1]) end
         return 0
         """
 
@@ -65,8 +66,9 @@ struct LiveUserPointsStore: UserPointsStore {
             previousMicroseconds: parts[0].int, recordedMicroseconds: recorded, publishedGeneration: parts[2].int.map(Int.init))
     }
 
-    func publish(generation: Int) async throws {
-        try await redis.evalScript(Self.publishScript, keys: [generationKey], arguments: [generation])
+    func publish(generation: Int, replacing: Int?) async throws {
+        // -2: replaces nothing (a missing key reads as -1).
+        try await redis.evalScript(Self.publishScript, keys: [generationKey], arguments: [generation, replacing ?? -2])
     }
 
     /// Serializes refreshes and seeding across replicas.

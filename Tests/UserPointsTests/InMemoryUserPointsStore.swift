@@ -85,8 +85,12 @@ final class InMemoryUserPointsStore: UserPointsStore {
         }
     }
 
-    func publish(generation: Int) async throws {
-        contents.withLock { $0.published = max($0.published ?? -1, generation) }
+    func publish(generation: Int, replacing: Int?) async throws {
+        contents.withLock { contents in
+            if generation > contents.published ?? -1 || (replacing != nil && contents.published == replacing) {
+                contents.published = generation
+            }
+        }
     }
 
     static let notSeeded = APIError(.serviceUnavailable, code: "NOT_SEEDED", message: "Users are not seeded yet.")
