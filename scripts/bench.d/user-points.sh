@@ -41,10 +41,12 @@ scenario() {
     log "user-points tables: $first_size bytes after the first refresh, $size after 100 more"
     record user-points-size-ratio-after-100 "$(awk -v a="$size" -v b="$first_size" 'BEGIN { printf "%.2f", a / b }')" target-ratio 3
 
-    # 10,000,000 users: a second server on a database of its own.
+    # 10,000,000 users: a second server on a database and Redis keys of its own (sharing the
+    # main server's keys would publish this database's generations to it).
     local db=switchyard_bench_10m port=$((PORT + 1))
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
     DATABASE_URL="${DATABASE_URL%/*}/$db" FEATURES=user-points FEATURES_USER_POINTS_SEED_USERS=10000000 \
+        FEATURES_USER_POINTS_REDIS_KEY="$db:last-query" \
         LOG_LEVEL=warning "${AS_SERVICE_USER[@]}" "$binary" serve --port "$port" >"$STATE_DIR/bench-10m.log" 2>&1 &
     local big=$!
     wait_for_port "$port" "10M-user server" 6000
