@@ -107,16 +107,26 @@ import Testing
         }
         _ = try await redis.pipeline(commands)
         try await server().application.test(.router) { client in
-            try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
-                let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
-                #expect(rows.count == 12_500)
-                #expect(Set(rows.map(\.path)).count == 12_500)
-                let sorted = rows.sorted { ($0.count, $1.path) > ($1.count, $0.path) }
-                #expect(rows == sorted)
+            let full = try await client.execute(uri: "/path-stats/stats/", method: .get) { response in
+                try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
             }
-            try await client.execute(uri: "/path-stats/stats/?offset=999&limit=6002", method: .get) { response in
-                let rows = try JSONDecoder().decode([Row].self, from: Data(buffer: response.body))
-                #expect(rows.count == 6002)
+            #expect(full.count == 12_500)
+            #expect(Set(full.map(\.path)).count == 12_500)
+            #expect(full == full.sorted { ($0.count, $1.path) > ($1.count, $0.path) })
+            // Concurrent streams share chunks (the same offsets and sizes) and pages that end
+            // inside one; each still gets exactly its own rows.
+            let pages = try await withThrowingTaskGroup(of: (String, [Row]).self) { group in
+                for uri in Array(repeating: "/path-stats/stats/", count: 8) + Array(repeating: "/path-stats/stats/?offset=999&limit=6002", count: 4) {
+                    group.addTask {
+                        try await client.execute(uri: uri, method: .get) { response in
+                            (uri, try JSONDecoder().decode([Row].self, from: Data(buffer: response.body)))
+                        }
+                    }
+                }
+                return try await group.reduce(into: [(String, [Row])]()) { $0.append($1) }
+            }
+            for (uri, rows) in pages {
+                #expect(rows == (uri.contains("offset") ? Array(full[999..<7001]) : full), "\(uri)")
             }
         }
     }

@@ -9,14 +9,14 @@ struct PathStatsOriginalRoutes: Sendable {
     let prefix: String
     let testMax: Int
     let adminToken: String?
-    let firstChunks = FirstChunks()
+    let chunks = RankingChunks()
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.get("/api/**") { request, _ in
             let counted = try await service.hit(requestPath: pathAfterPrefix(request, prefix: prefix))
             return Self.text("Request \(counted.path) finished")
         }
-        routes.get("/stats") { _, _ in try await rankingResponse(service, offset: 0, limit: nil, Self.ranking, firstChunks) }
+        routes.get("/stats") { _, _ in try await rankingResponse(service, offset: 0, limit: nil, Self.ranking, chunks) }
         routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken))
             .post("/{n}") { _, context -> Response in
                 let n = try parseInt(try context.parameters.require("n"), field: "n", in: 0...testMax)

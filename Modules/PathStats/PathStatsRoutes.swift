@@ -9,7 +9,7 @@ struct PathStatsRoutes: Sendable {
     let prefix: String
     let testMax: Int
     let adminToken: String?
-    let firstChunks = FirstChunks()
+    let chunks = RankingChunks()
 
     /// Ranking rows fetched with the count, before the status is sent.
     static let chunkSize = 1000
@@ -23,7 +23,7 @@ struct PathStatsRoutes: Sendable {
         routes.get("/stats") { request, _ in
             let offset = try request.queryInt("offset", in: 0...Int(Int32.max)) ?? 0
             let limit = try request.queryInt("limit", in: 1...100_000)
-            return try await rankingResponse(service, offset: offset, limit: limit, .array, firstChunks)
+            return try await rankingResponse(service, offset: offset, limit: limit, .array, chunks)
         }
         routes.get("/stats/**") { request, _ in
             Response.cachedJSON(try await service.count(rawPath: pathAfterPrefix(request, prefix: prefix).dropFirst("/stats".count)).json)
@@ -71,50 +71,63 @@ struct RankingFormat: Sendable {
     }
 }
 
-/// A ranking's count and first chunk, read once for every request that gathered for it
-/// (`CoalescedReads`: only a read sent after all of them arrived, so each page is exact), with
-/// its JSON already written when the chunk is the whole answer.
-struct FirstChunk: Sendable {
-    let total: Int
-    let ranking: [PathCount]
-    let body: ByteBuffer?
+/// Ranks already written as JSON, and how many rows they hold.
+struct WrittenRows: Sendable {
+    let rows: Int
+    let bytes: ByteBuffer
 }
 
-typealias FirstChunks = CoalescedReads<FirstChunk>
+/// A ranking's count and first chunk: the opening and the rows, with the closing too when the
+/// chunk is the whole answer.
+struct FirstChunk: Sendable {
+    let total: Int
+    let written: WrittenRows
+    let complete: Bool
+}
+
+/// The chunks of rankings, each read and written once for every request that gathered for it
+/// (`CoalescedReads`: only a read sent after all of them arrived, so each chunk is as fresh as
+/// a read of the request's own). Streams of the full ranking ask for the same chunks (same
+/// offsets, same sizes), so concurrent ones share most of their reads and writing.
+struct RankingChunks: Sendable {
+    let first = CoalescedReads<FirstChunk>()
+    let later = CoalescedReads<WrittenRows>()
+}
 
 /// Streams the ranks from `offset` (all of them, or `limit`) in chunks, so memory stays flat
 /// however many paths exist. The count and the first chunk come in one round trip before the
 /// status is sent, so a Redis outage still answers 503, and a page that fits one chunk is sent
-/// as one buffer, written once for all the requests that share its read.
+/// as one buffer.
 func rankingResponse(
-    _ service: PathStatsService, offset: Int, limit: Int?, _ format: RankingFormat, _ firstChunks: FirstChunks
+    _ service: PathStatsService, offset: Int, limit: Int?, _ format: RankingFormat, _ chunks: RankingChunks
 ) async throws -> Response {
     let chunkSize = PathStatsRoutes.chunkSize
     let endOf = { @Sendable (total: Int) in limit.map { min(total, offset + $0) } ?? total }
-    let first = try await firstChunks.value(for: "\(offset) \(limit.map(String.init) ?? "all")") {
+    let first = try await chunks.first.value(for: "\(offset) \(limit.map(String.init) ?? "all")") {
         let (total, ranking) = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
-        guard offset + ranking.count >= endOf(total) else { return FirstChunk(total: total, ranking: ranking, body: nil) }
-        var body = format.rows(ranking, after: format.opening)
-        body.writeString(format.closing)
-        return FirstChunk(total: total, ranking: ranking, body: body)
+        var bytes = format.rows(ranking, after: format.opening)
+        let complete = offset + ranking.count >= endOf(total)
+        if complete { bytes.writeString(format.closing) }
+        return FirstChunk(total: total, written: WrittenRows(rows: ranking.count, bytes: bytes), complete: complete)
     }
-    let (total, firstChunk) = (first.total, first.ranking)
-    let end = endOf(total)
+    let end = endOf(first.total)
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-    headers[.xTotalCount] = String(total)
-    if let body = first.body {
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    headers[.xTotalCount] = String(first.total)
+    if first.complete {
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: first.written.bytes))
     }
     let body = ResponseBody { writer in
-        var chunk = firstChunk
-        var position = offset
-        var separator = format.opening
-        while !chunk.isEmpty {
-            try await writer.write(format.rows(chunk, after: separator))
-            separator = ","
-            position += chunk.count
-            let size = min(PathStatsRoutes.streamChunkSize, end - position)
-            chunk = position < end ? try await service.ranking(offset: position, limit: size) : []
+        try await writer.write(first.written.bytes)
+        var (position, rows) = (offset + first.written.rows, first.written.rows)
+        // Until the end, or a chunk that comes back empty (paths removed meanwhile).
+        while rows > 0, position < end {
+            let (start, size) = (position, min(PathStatsRoutes.streamChunkSize, end - position))
+            let written = try await chunks.later.value(for: "\(start) \(size)") {
+                let ranking = try await service.ranking(offset: start, limit: size)
+                return WrittenRows(rows: ranking.count, bytes: format.rows(ranking, after: ","))
+            }
+            if written.rows > 0 { try await writer.write(written.bytes) }
+            (position, rows) = (position + written.rows, written.rows)
         }
         try await writer.write(ByteBuffer(string: format.closing))
         try await writer.finish(nil)
