@@ -37,11 +37,7 @@ public final class FIFOSemaphore: Sendable {
 
     public func acquire() async throws {
         let id = try state.withLock { state -> Int? in
-            if state.closed { throw FIFOSemaphore.Closed() }
-            if state.available > 0 && state.waiting.isEmpty {
-                state.available -= 1
-                return nil
-            }
+            if try Self.takeFree(&state) { return nil }
             state.nextID += 1
             state.unqueued[state.nextID] = false
             return state.nextID
@@ -79,6 +75,8 @@ public final class FIFOSemaphore: Sendable {
     /// Like `acquire()`, but gives up after `timeout` with `TimedOut`. A permit granted just as
     /// the time ran out is handed back, never lost.
     public func acquire(within timeout: Duration) async throws {
+        // A free permit needs no timer: the task group below costs more than a short request.
+        if try state.withLock({ try Self.takeFree(&$0) }) { return }
         let acquired = try await withThrowingTaskGroup(of: Bool.self) { group -> Bool in
             group.addTask {
                 try await self.acquire()
@@ -103,6 +101,14 @@ public final class FIFOSemaphore: Sendable {
             return try first.get()
         }
         if !acquired { throw TimedOut() }
+    }
+
+    /// Takes a permit if one is free and nobody is queued before this caller.
+    private static func takeFree(_ state: inout State) throws -> Bool {
+        if state.closed { throw FIFOSemaphore.Closed() }
+        guard state.available > 0 && state.waiting.isEmpty else { return false }
+        state.available -= 1
+        return true
     }
 
     public func release() {

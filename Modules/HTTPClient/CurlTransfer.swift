@@ -75,9 +75,7 @@ final class CurlTransfer: @unchecked Sendable {
         CCurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
-            if let data {
-                transfer.receivedHeaderLine(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
-            }
+            if let data { transfer.receivedHeaderLine(UnsafeRawBufferPointer(start: data, count: length)) }
             return length
         }
         CCurl_setopt_ptr(handle, CURLOPT_HEADERDATA, context)
@@ -120,15 +118,18 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     /// Keeps the headers of the final response only (after redirects or `100 Continue`).
-    private func receivedHeaderLine(_ line: String) {
-        if line.hasPrefix("HTTP/") {
+    /// Read as bytes: this runs on the driver thread for every header of every response.
+    private func receivedHeaderLine(_ line: UnsafeRawBufferPointer) {
+        if line.starts(with: "HTTP/".utf8) {
             responseHeaders = []
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        responseHeaders.append((name, value))
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var value = line[(colon + 1)...]
+        while let first = value.first, isSpace(first) { value = value.dropFirst() }
+        while let last = value.last, isSpace(last) { value = value.dropLast() }
+        responseHeaders.append((String(decoding: line[..<colon], as: UTF8.self), String(decoding: value, as: UTF8.self)))
     }
 
     private static func error(for code: CURLcode) -> HTTPClientError {
