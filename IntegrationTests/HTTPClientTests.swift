@@ -10,6 +10,8 @@ final class UpstreamProbe: Sendable {
     let inFlight = Atomic<Int>(0)
     let maxInFlight = Atomic<Int>(0)
     let attempts = Mutex<[String: Int]>([:])
+    /// Responses of `/endless` still being written: one ends only when its client goes away.
+    let endless = Atomic<Int>(0)
 
     func application() -> some ApplicationProtocol {
         let router = Router()
@@ -44,6 +46,18 @@ final class UpstreamProbe: Sendable {
             let key = try context.parameters.require("key")
             self.attempts.withLock { $0[key, default: 0] += 1 }
             return Response(status: .serviceUnavailable)
+        }
+        router.get("/endless") { _, _ in
+            Response(
+                status: .ok,
+                body: .init { writer in
+                    self.endless.add(1, ordering: .relaxed)
+                    defer { self.endless.subtract(1, ordering: .relaxed) }
+                    while true {
+                        try await writer.write(ByteBuffer(string: "."))
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                })
         }
         router.get("/big") { _, _ in
             Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bigBody)))

@@ -103,6 +103,11 @@ public final class FIFOSemaphore: Sendable {
         if !acquired { throw TimedOut() }
     }
 
+    /// A permit if one is free and nobody is queued for it; never waits.
+    public func tryAcquire() -> Bool {
+        state.withLock { (try? Self.takeFree(&$0)) ?? false }
+    }
+
     /// Takes a permit if one is free and nobody is queued before this caller.
     private static func takeFree(_ state: inout State) throws -> Bool {
         if state.closed { throw FIFOSemaphore.Closed() }

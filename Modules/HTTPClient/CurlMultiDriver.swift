@@ -10,6 +10,8 @@ final class CurlMultiDriver: @unchecked Sendable {
     private enum Command {
         case add(CurlTransfer)
         case cancel(CurlTransfer)
+        case run(CurlBatch)
+        case cancelBatch(CurlBatch)
     }
 
     private static let globalInit: Void = {
@@ -31,6 +33,9 @@ final class CurlMultiDriver: @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     // Touched only by the driver thread.
     private var running: [UInt: CurlTransfer] = [:]
+    /// Batches whose requests ended since the driver last looked: each is answered once the
+    /// driver holds none of its transfers, so a batch that returns has freed all of them.
+    private var batchesToAnswer: [CurlBatch] = []
 
     init() {
         _ = Self.globalInit
@@ -44,9 +49,17 @@ final class CurlMultiDriver: @unchecked Sendable {
     // `finished` under the same lock, so no wakeup can reach a freed handle.
 
     func add(_ transfer: CurlTransfer) throws {
+        try send(.add(transfer))
+    }
+
+    func add(_ batch: CurlBatch) throws {
+        try send(.run(batch))
+    }
+
+    private func send(_ command: Command) throws {
         try inbox.withLock { inbox in
             if inbox.closing { throw HTTPClientError.shutdown }
-            inbox.commands.append(.add(transfer))
+            inbox.commands.append(command)
             // One wakeup per poll is enough: the driver takes every queued command when it wakes.
             if inbox.polling { curl_multi_wakeup(multi) }
             inbox.polling = false
@@ -55,9 +68,18 @@ final class CurlMultiDriver: @unchecked Sendable {
 
     func cancel(_ transfer: CurlTransfer) {
         transfer.cancelled.store(true, ordering: .relaxed)
+        sendCancel(.cancel(transfer))
+    }
+
+    func cancel(_ batch: CurlBatch) {
+        batch.cancelled.store(true, ordering: .relaxed)
+        sendCancel(.cancelBatch(batch))
+    }
+
+    private func sendCancel(_ command: Command) {
         inbox.withLock { inbox in
             guard !inbox.finished else { return }
-            inbox.commands.append(.cancel(transfer))
+            inbox.commands.append(command)
             curl_multi_wakeup(multi)
         }
     }
@@ -85,9 +107,11 @@ final class CurlMultiDriver: @unchecked Sendable {
                 return (inbox.commands, inbox.closing)
             }
             for command in commands { apply(command) }
+            answerBatches()
             if closing { break }
             curl_multi_perform(multi, &stillRunning)
             collectFinished()
+            answerBatches()
             let idle = inbox.withLock { inbox in
                 inbox.polling = inbox.commands.isEmpty
                 return inbox.polling
@@ -97,16 +121,26 @@ final class CurlMultiDriver: @unchecked Sendable {
         }
         for transfer in running.values {
             curl_multi_remove_handle(multi, transfer.handle)
+            transfer.batch?.stop(HTTPClientError.shutdown)
             transfer.fail(HTTPClientError.shutdown)
         }
         running = [:]
+        answerBatches()
         let (waiters, unapplied) = inbox.withLock { inbox in
             inbox.finished = true
             defer { (inbox.stopWaiters, inbox.commands) = ([], []) }
             return (inbox.stopWaiters, inbox.commands)
         }
         // Adds that came in after the last look: never started, so never left waiting.
-        for case .add(let transfer) in unapplied { transfer.fail(HTTPClientError.shutdown) }
+        for command in unapplied {
+            switch command {
+            case .add(let transfer): transfer.fail(HTTPClientError.shutdown)
+            case .run(let batch):
+                batch.stop(HTTPClientError.shutdown)
+                batch.finishIfDone()
+            case .cancel, .cancelBatch: break
+            }
+        }
         curl_multi_cleanup(multi)
         waiters.forEach { $0.resume() }
     }
@@ -118,17 +152,53 @@ final class CurlMultiDriver: @unchecked Sendable {
                 transfer.fail(CancellationError())
                 return
             }
-            let added = curl_multi_add_handle(multi, transfer.handle)
-            guard added == CURLM_OK else {
-                transfer.fail(HTTPClientError.transport(code: Int(added.rawValue), message: String(cString: curl_multi_strerror(added))))
-                return
-            }
-            running[key(transfer.handle)] = transfer
+            if let error = start(transfer) { transfer.fail(error) }
         case .cancel(let transfer):
             guard running.removeValue(forKey: key(transfer.handle)) != nil else { return }
             curl_multi_remove_handle(multi, transfer.handle)
             transfer.fail(CancellationError())
+        case .run(let batch):
+            run(batch)
+        case .cancelBatch(let batch):
+            for (key, transfer) in running where transfer.batch === batch {
+                running[key] = nil
+                curl_multi_remove_handle(multi, transfer.handle)
+                transfer.fail(CancellationError())
+            }
+            batchesToAnswer.append(batch)
         }
+    }
+
+    /// Adds the transfer to the multi handle; the error if libcurl refused it.
+    private func start(_ transfer: CurlTransfer) -> (any Error)? {
+        let added = curl_multi_add_handle(multi, transfer.handle)
+        guard added == CURLM_OK else {
+            return HTTPClientError.transport(code: Int(added.rawValue), message: String(cString: curl_multi_strerror(added)))
+        }
+        running[key(transfer.handle)] = transfer
+        return nil
+    }
+
+    /// Keeps the batch's window full: each request, when done, starts the next.
+    private func run(_ batch: CurlBatch) {
+        while let transfer = batch.nextTransfer() {
+            transfer.onCompletion { [unowned self] result in
+                batch.record(result)
+                self.run(batch)
+            }
+            if let error = start(transfer) {
+                // Stopped first, so the failure's own call of `run` starts nothing more.
+                batch.stop(error)
+                transfer.fail(error)
+            }
+        }
+        batchesToAnswer.append(batch)
+    }
+
+    private func answerBatches() {
+        let batches = batchesToAnswer
+        batchesToAnswer = []
+        for batch in batches { batch.finishIfDone() }
     }
 
     private func collectFinished() {

@@ -27,7 +27,10 @@ final class CurlTransfer: @unchecked Sendable {
     /// Set when the body passed `maxBodySize` and the write callback stopped the transfer.
     private var bodyTooLarge = false
     private var responseHeaders: [(name: String, value: String)] = []
-    private var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
+    /// Called once, on the driver thread, with the response or the error.
+    private var completion: ((Result<HTTPClientResponse, any Error>) -> Void)?
+    /// The batch this transfer is one request of, if any.
+    var batch: CurlBatch?
     /// Set by a cancelled caller; the driver drops the transfer when it sees it.
     let cancelled = Atomic<Bool>(false)
 
@@ -92,8 +95,8 @@ final class CurlTransfer: @unchecked Sendable {
         live.count.subtract(1, ordering: .relaxed)
     }
 
-    func wait(_ continuation: CheckedContinuation<HTTPClientResponse, any Error>) {
-        self.continuation = continuation
+    func onCompletion(_ completion: @escaping (Result<HTTPClientResponse, any Error>) -> Void) {
+        self.completion = completion
     }
 
     /// Called once by the driver with libcurl's result code for the finished transfer.
@@ -108,13 +111,17 @@ final class CurlTransfer: @unchecked Sendable {
         }
         var status = 0
         CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        continuation?.resume(returning: HTTPClientResponse(status: status, headers: responseHeaders, body: body))
-        continuation = nil
+        complete(.success(HTTPClientResponse(status: status, headers: responseHeaders, body: body)))
     }
 
     func fail(_ error: any Error) {
-        continuation?.resume(throwing: error)
-        continuation = nil
+        complete(.failure(error))
+    }
+
+    private func complete(_ result: Result<HTTPClientResponse, any Error>) {
+        let completion = self.completion
+        self.completion = nil
+        completion?(result)
     }
 
     /// Keeps the headers of the final response only (after redirects or `100 Continue`).

@@ -82,6 +82,38 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// GETs every URL that `nextURL` hands out until it returns nil, up to `concurrency` at a
+    /// time, without retries, and counts the answers. The driver thread starts each request as
+    /// one finishes (`CurlBatch`), so this is the way to send very many. The first permit is
+    /// waited for as a single request's is; more are taken only while free, so a long batch
+    /// never holds up callers queued behind it.
+    public func getAll(
+        concurrency: Int, timeout: Duration? = nil, nextURL: @escaping @Sendable () -> String?
+    ) async throws -> HTTPBatchReport {
+        let timeout = timeout ?? configuration.defaultTimeout
+        try await acquirePermit(within: timeout)
+        var width = 1
+        while width < concurrency, cap.tryAcquire() { width += 1 }
+        defer { for _ in 0..<width { cap.release() } }
+        let template = HTTPRequestSpec(
+            method: "GET", url: "", headers: [], body: nil, timeout: timeout, connectTimeout: configuration.connectTimeout,
+            maxBodySize: configuration.maxBodySize)
+        let batch = CurlBatch(width: width, template: template, live: live, nextURL: nextURL)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                batch.wait(continuation)
+                do {
+                    try driver.add(batch)
+                } catch {
+                    batch.stop(error)
+                    batch.finishIfDone()
+                }
+            }
+        } onCancel: {
+            driver.cancel(batch)
+        }
+    }
+
     static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
 
     /// Fails waiting callers, cancels transfers in flight and frees every handle.
@@ -90,24 +122,28 @@ public final class HTTPClient: Sendable {
         await driver.shutdown()
     }
 
-    /// One attempt. Its timeout covers the wait for a permit too: a caller queued behind a full
-    /// cap gets `.timeout` when its time is up, and the transfer gets what is left of it.
-    private func perform(_ spec: HTTPRequestSpec) async throws -> HTTPClientResponse {
-        let start = ContinuousClock.now
+    private func acquirePermit(within timeout: Duration) async throws {
         do {
-            try await cap.acquire(within: spec.timeout)
+            try await cap.acquire(within: timeout)
         } catch is FIFOSemaphore.Closed {
             throw HTTPClientError.shutdown
         } catch is FIFOSemaphore.TimedOut {
             throw HTTPClientError.timeout
         }
+    }
+
+    /// One attempt. Its timeout covers the wait for a permit too: a caller queued behind a full
+    /// cap gets `.timeout` when its time is up, and the transfer gets what is left of it.
+    private func perform(_ spec: HTTPRequestSpec) async throws -> HTTPClientResponse {
+        let start = ContinuousClock.now
+        try await acquirePermit(within: spec.timeout)
         defer { cap.release() }
         var spec = spec
         spec.timeout = max(.milliseconds(1), spec.timeout - (ContinuousClock.now - start))
         let transfer = try CurlTransfer(spec, live: live)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                transfer.wait(continuation)
+                transfer.onCompletion { continuation.resume(with: $0) }
                 do {
                     try driver.add(transfer)
                 } catch {

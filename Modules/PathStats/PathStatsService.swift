@@ -4,6 +4,7 @@ import HTTPClient
 import Metrics
 import SwitchyardCore
 import SwitchyardJSON
+import Synchronization
 
 /// The rules of path-stats: what counts as a key, the ranking, and the self load test.
 struct PathStatsService: Sendable {
@@ -73,27 +74,23 @@ struct PathStatsService: Sendable {
             throw APIError(.serviceUnavailable, code: "NOT_READY", message: "The server is not listening yet.")
         }
         let target = base + (prefix == "/" ? "" : prefix) + "/api/"
-        let generator = PathGenerator(random: random, letters: letters)
-        var generated = Set<String>()
-        var succeeded = 0
+        // Drawn from a generator seeded once per run: the system's source is a syscall per draw.
+        let generator = PathGenerator(random: .seeded(random.next()), letters: letters)
+        let state = Mutex((left: n, generated: Set<String>()))
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            var inFlight = 0
-            for _ in 0..<n {
-                if inFlight == testConcurrency, let ok = try await group.next() {
-                    succeeded += ok ? 1 : 0
-                    inFlight -= 1
-                }
+        let report = try await http.getAll(concurrency: testConcurrency) {
+            state.withLock { state -> String? in
+                guard state.left > 0 else { return nil }
+                state.left -= 1
                 let path = generator.nextPath()
-                generated.insert(String(path.dropLast()))
-                group.addTask { (try? await http.get(target + path).status) == 200 }
-                inFlight += 1
+                state.generated.insert(String(path.dropLast()))
+                return target + path
             }
-            for try await ok in group { succeeded += ok ? 1 : 0 }
         }
         let elapsed = ContinuousClock.now - start
-        let paths = generated.sorted()
+        let paths = state.withLock { $0.generated }.sorted()
         let counts = try await store.counts(of: paths)
+        let succeeded = report.statuses[200, default: 0]
         return LoadTestReport(
             requested: n, succeeded: succeeded, failed: n - succeeded,
             elapsedMilliseconds: Int(elapsed / .milliseconds(1)), pool: generator.pool,
