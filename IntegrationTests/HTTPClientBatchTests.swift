@@ -6,13 +6,6 @@ import Testing
 
 /// `HTTPClient.getAll`: many GETs run by the driver thread, against a local server.
 @Suite(.serialized) struct HTTPClientBatchTests {
-    func withUpstream(_ body: @escaping @Sendable (String, UpstreamProbe) async throws -> Void) async throws {
-        let probe = UpstreamProbe()
-        try await probe.application().test(.live) { client in
-            try await body("http://127.0.0.1:\(client.port!)", probe)
-        }
-    }
-
     /// Hands out `urls` in order, then nil.
     func supply(_ urls: [String]) -> @Sendable () -> String? {
         let next = Mutex(0)
@@ -22,6 +15,13 @@ import Testing
                 return index < urls.count ? urls[index] : nil
             }
         }
+    }
+
+    /// A batch of responses without end, 8 at a time, once the server writes all 8.
+    func endlessBatch(_ client: HTTPClient, _ base: String, _ probe: UpstreamProbe) async -> Task<HTTPBatchReport, any Error> {
+        let batch = Task { try await client.getAll(concurrency: 8) { "\(base)/endless" } }
+        while probe.endless.load(ordering: .relaxed) < 8 { await Task.yield() }
+        return batch
     }
 
     /// The server notices each aborted response at its next write; 30 s is a hang guard.
@@ -103,8 +103,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func cancellingTheCallerStopsTheBatchAndItsRequests() async throws {
         try await withUpstream { base, probe in
             let client = HTTPClient(configuration: .init(defaultTimeout: .seconds(600)))
-            let batch = Task { try await client.getAll(concurrency: 8) { "\(base)/endless" } }
-            while probe.endless.load(ordering: .relaxed) < 8 { await Task.yield() }
+            let batch = await endlessBatch(client, base, probe)
             batch.cancel()
             await #expect(throws: CancellationError.self) { try await batch.value }
             // Answered only once the driver let go of every transfer of the batch.
@@ -117,8 +116,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func shutdownEndsARunningBatch() async throws {
         try await withUpstream { base, probe in
             let client = HTTPClient(configuration: .init(defaultTimeout: .seconds(600)))
-            let batch = Task { try await client.getAll(concurrency: 8) { "\(base)/endless" } }
-            while probe.endless.load(ordering: .relaxed) < 8 { await Task.yield() }
+            let batch = await endlessBatch(client, base, probe)
             await client.shutdown()
             await #expect(throws: HTTPClientError.shutdown) { try await batch.value }
             #expect(client.liveTransfers == 0)

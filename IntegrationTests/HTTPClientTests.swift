@@ -81,14 +81,15 @@ private extension Response {
 
 let bigBody: [UInt8] = (0..<(10 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
 
-@Suite(.serialized) struct HTTPClientTests {
-    func withUpstream(_ body: @escaping @Sendable (String, UpstreamProbe) async throws -> Void) async throws {
-        let probe = UpstreamProbe()
-        try await probe.application().test(.live) { client in
-            try await body("http://127.0.0.1:\(client.port!)", probe)
-        }
+/// Runs `body` with the base URL of a live `UpstreamProbe` server.
+func withUpstream(_ body: @escaping @Sendable (String, UpstreamProbe) async throws -> Void) async throws {
+    let probe = UpstreamProbe()
+    try await probe.application().test(.live) { client in
+        try await body("http://127.0.0.1:\(client.port!)", probe)
     }
+}
 
+@Suite(.serialized) struct HTTPClientTests {
     @Test func tenThousandConcurrentGetsAllCorrect() async throws {
         try await withUpstream { base, _ in
             // The timeout covers the wait in line too: 10,000 callers behind 64 permits on a
