@@ -72,6 +72,19 @@ import Testing
         }
     }
 
+    /// Each request of a batch has its own deadline: the slow ones fail in time, the rest
+    /// still answer, and the batch ends (the slow answers would come after 2 s).
+    @Test func aSlowRequestFailsAtItsDeadlineWithoutHoldingUpTheBatch() async throws {
+        try await withUpstream { base, _ in
+            let client = HTTPClient()
+            let urls = (0..<40).map { $0 % 4 == 0 ? "\(base)/slow?ms=2000" : "\(base)/json?n=\($0)" }
+            let report = try await client.getAll(concurrency: 4, timeout: .milliseconds(300), nextURL: supply(urls))
+            #expect(report.statuses == [200: 30])
+            #expect(report.failed == 10)
+            await client.shutdown()
+        }
+    }
+
     @Test func anEmptyBatchAnswersAtOnce() async throws {
         let client = HTTPClient()
         let report = try await client.getAll(concurrency: 8, nextURL: supply([]))
