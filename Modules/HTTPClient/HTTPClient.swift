@@ -86,7 +86,8 @@ public final class HTTPClient: Sendable {
     /// time, without retries, and counts the answers. The driver thread starts each request as
     /// one finishes (`CurlBatch`), so this is the way to send very many. The first permit is
     /// waited for as a single request's is; more are taken only while free, so a long batch
-    /// never holds up callers queued behind it.
+    /// never holds up callers queued behind it. `nextURL` runs on the driver thread, between
+    /// transfers: it must be quick.
     public func getAll(
         concurrency: Int, timeout: Duration? = nil, nextURL: @escaping @Sendable () -> String?
     ) async throws -> HTTPBatchReport {
