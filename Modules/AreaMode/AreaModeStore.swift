@@ -101,7 +101,7 @@ struct PostgresAreaModeStore: AreaModeStore {
 
     func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
         guard !events.isEmpty else { return ([], []) }
-        let users = Array(Set(events.map(\.userID))).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let users = Array(Set(events.map(\.userID))).sorted { $0.precedesInByteOrder($1) }
         let wait = postgres.configuration.acquireTimeout
         do {
             try await ingestTurns.acquire(within: wait)
@@ -127,7 +127,7 @@ struct PostgresAreaModeStore: AreaModeStore {
             let result = SessionModel.apply(events, sessions: stored)
 
             if !result.sessions.isEmpty {
-                let changed = result.sessions.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                let changed = result.sessions.sorted { $0.key.precedesInByteOrder($1.key) }
                 try await tx.execute(
                     """
                     UPDATE area_mode_sessions s SET area_code = v.area, multiplayer_mode = v.mode

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// Where a user plays: one (area, mode) at a time.
 struct Place: Hashable, Sendable, Comparable {
     let area: Int
@@ -5,7 +7,7 @@ struct Place: Hashable, Sendable, Comparable {
 
     /// Area, then mode in byte order: the order rows are locked in, so writers never deadlock.
     static func < (lhs: Place, rhs: Place) -> Bool {
-        lhs.area != rhs.area ? lhs.area < rhs.area : lhs.mode.utf8.lexicographicallyPrecedes(rhs.mode.utf8)
+        lhs.area != rhs.area ? lhs.area < rhs.area : lhs.mode.precedesInByteOrder(rhs.mode)
     }
 }
 

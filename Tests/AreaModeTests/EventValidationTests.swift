@@ -56,4 +56,21 @@ import Testing
         #expect(first.filter { $0.name == .login }.count == 200)
         #expect(first.allSatisfy { (101...103).contains($0.place.area) && ["Modes1", "Modes2", "Modes3"].contains($0.place.mode) })
     }
+
+    /// The byte checks give what the Unicode properties give, for every ASCII character and for
+    /// names that are not ASCII.
+    @Test func byteChecksAgreeWithUnicodeProperties() {
+        let samples =
+            (0..<128).map { String(UnicodeScalar(UInt8($0))) } + [
+                "é", "Ж", "日本", "\u{85}", "\u{200B}", "٣", "😀", "a\u{9F}b", "Modes1", "Team Deathmatch",
+            ]
+        for sample in samples {
+            let isMode = sample.unicodeScalars.allSatisfy { scalar in
+                scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == " " || scalar == "_" || scalar == "-"
+            }
+            #expect(EventValidation.isModeName(sample) == isMode, "\(sample.unicodeScalars.map(\.value))")
+            let hasControl = sample.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            #expect(EventValidation.hasControlCharacter(sample) == hasControl, "\(sample.unicodeScalars.map(\.value))")
+        }
+    }
 }
