@@ -126,6 +126,22 @@ import Testing
         }
     }
 
+    /// A caller cancelled before its batch reaches the driver: the batch starts nothing and
+    /// ends at once (the time limit catches a batch left waiting).
+    @Test(.timeLimit(.minutes(1))) func aBatchCancelledBeforeItRunsEndsAtOnce() async throws {
+        try await withUpstream { base, probe in
+            let client = HTTPClient(configuration: .init(defaultTimeout: .seconds(600)))
+            let batch = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await client.getAll(concurrency: 8) { "\(base)/endless" }
+            }
+            await #expect(throws: CancellationError.self) { try await batch.value }
+            #expect(client.liveTransfers == 0)
+            try await waitForNoEndlessResponses(probe)
+            await client.shutdown()
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func shutdownEndsARunningBatch() async throws {
         try await withUpstream { base, probe in
             let client = HTTPClient(configuration: .init(defaultTimeout: .seconds(600)))

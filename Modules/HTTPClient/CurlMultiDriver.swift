@@ -160,12 +160,14 @@ final class CurlMultiDriver: @unchecked Sendable {
         case .run(let batch):
             run(batch)
         case .cancelBatch(let batch):
+            // Each failed transfer's completion runs the batch, which then starts nothing and
+            // is answered. A batch with none running is left alone: one not run yet is answered
+            // when its `.run` comes (its caller may still be setting it up), one done already was.
             for (key, transfer) in running where transfer.batch === batch {
                 running[key] = nil
                 curl_multi_remove_handle(multi, transfer.handle)
                 transfer.fail(CancellationError())
             }
-            batchesToAnswer.append(batch)
         }
     }
 
