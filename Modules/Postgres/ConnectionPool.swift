@@ -54,31 +54,41 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    /// `body` on a pool thread with `connection`, due within `postgres.query-timeout`. The caller
-    /// waits for the thread, so nothing else touches the connection meanwhile; past the deadline
-    /// `QueryDeadlines` interrupts it, and it is then marked never to be lent again.
+    /// `body` on a pool thread with `connection`. The caller waits for the thread, so nothing
+    /// else touches the connection meanwhile. With `deadline`, it is due within
+    /// `postgres.query-timeout`: past it `QueryDeadlines` interrupts the connection, which is then
+    /// never lent again. A result that arrived is returned even so; a failure after the
+    /// interruption is `.unavailable` when the server stopped the statement (57014) and
+    /// `.outcomeUnknown` when the connection was cut with the statement in flight.
     func run<T: Sendable>(
-        on connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) throws -> T
+        on connection: PostgresConnection, deadline: Bool = true,
+        _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
-        let watch = deadlines.watch(connection, until: .now + deadlines.timeout)
+        let watch = deadline ? deadlines.watch(connection, until: .now + deadlines.timeout) : nil
         let result: Result<T, any Error>
         do {
             result = .success(try await onPoolThread { try body(connection) })
         } catch {
             result = .failure(error)
         }
-        if deadlines.unwatch(watch) {
+        if let watch, deadlines.unwatch(watch) {
             connection.isOutOfStep = true
-            throw deadlines.error
+            if case .failure(let error) = result {
+                if (error as? PostgresError)?.sqlState == "57014" { throw PostgresError.unavailable(deadlines.reason) }
+                throw PostgresError.outcomeUnknown(deadlines.reason)
+            }
         }
         return try result.get()
     }
 
-    /// `body` on one of the pool's threads; once the pool is closed, a PostgreSQL error.
+    /// `body` on one of the pool's threads; once the pool is closing or closed, a PostgreSQL
+    /// error (503), whether the pool refused the work or dropped it queued.
     func onPoolThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await threads.runIfActive(body)
         } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw PostgresError.unavailable("client closed")
+        } catch is CancellationError where state.withLock({ $0.closed }) {
             throw PostgresError.unavailable("client closed")
         }
     }

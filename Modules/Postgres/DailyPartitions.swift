@@ -62,7 +62,7 @@ public struct DailyPartitions: Sendable {
 
     private func createAhead(_ postgres: PostgresClient, now: Date) async throws -> [String] {
         let today = Self.utcMidnight(of: now)
-        return try await postgres.transaction { tx in
+        return try await postgres.transaction(work: .maintenance) { tx in
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", "partitions of \(table)")
             // Days before the last existing end are covered already (an attached legacy table
             // may end days ahead).

@@ -28,7 +28,7 @@ public struct Migrator: Sendable {
         } catch let error as PostgresError where error.sqlState == "42P01" {
             // No bookkeeping table yet: the first start, which makes it under the lock.
         }
-        return try await client.transaction { transaction in
+        return try await client.transaction(work: .maintenance) { transaction in
             try await transaction.query("SELECT pg_advisory_xact_lock(hashtext('switchyard-migrations'))")
             try await transaction.executeScript(
                 """

@@ -6,16 +6,26 @@ import Synchronization
 /// Concurrent callers thus share round trips instead of each paying for one. Statements here run
 /// outside transactions (autocommit); transactions take an exclusive connection from the pool.
 ///
-/// Every caller is answered by its deadline (`QueryDeadlines`) or its task's cancellation,
-/// whatever the thread is blocked on; the queue has a bound, beyond which callers get a 503 at once.
+/// Each caller is answered as soon as its own statement's segment is read, and by its deadline
+/// (`QueryDeadlines`) or its task's cancellation at the latest, whatever the thread is blocked on;
+/// the queue has a bound, beyond which callers get a 503 at once. A deadline ends only its own
+/// caller's wait: a statement never sent fails as `.unavailable`, one sent as `.outcomeUnknown`, and
+/// the server is asked to cancel only when the overdue statement is the one it is running. A
+/// cancel that lands on the next statement instead (it arrived late) is not that caller's
+/// failure: its statement did not run, and is sent again once.
 final class PipelinedConnection: @unchecked Sendable {
     /// One caller's statement; answered exactly once, by whoever comes first: the thread with its
     /// result, the deadline, or the caller's cancellation.
     private final class Job: Sendable {
         let statement: PostgresConnection.Statement
         let deadline: ContinuousClock.Instant
-        private let state = Mutex<(continuation: CheckedContinuation<PostgresRows, any Error>?, early: Result<PostgresRows, any Error>?, done: Bool)>(
-            (nil, nil, false))
+        private struct State {
+            var continuation: CheckedContinuation<PostgresRows, any Error>?
+            var early: Result<PostgresRows, any Error>?
+            var done = false
+            var resent = false
+        }
+        private let state = Mutex(State())
 
         init(statement: PostgresConnection.Statement, deadline: ContinuousClock.Instant) {
             self.statement = statement
@@ -23,6 +33,14 @@ final class PipelinedConnection: @unchecked Sendable {
         }
 
         var isDone: Bool { state.withLock { $0.done } }
+
+        /// True the first time only: a statement is sent again at most once.
+        func markResent() -> Bool {
+            state.withLock { state in
+                defer { state.resent = true }
+                return !state.resent && !state.done
+            }
+        }
 
         func wait(_ continuation: CheckedContinuation<PostgresRows, any Error>) {
             let early = state.withLock { state -> Result<PostgresRows, any Error>? in
@@ -44,6 +62,18 @@ final class PipelinedConnection: @unchecked Sendable {
         }
     }
 
+    /// The batch on the wire, as the deadline sweep sees it.
+    private struct Batch {
+        let jobs: [Job]
+        let connection: PostgresConnection
+        var answered: [Bool]
+        /// The statement the server was asked to cancel, when, and whether its socket was cut since.
+        var cancel: (index: Int, at: ContinuousClock.Instant, severed: Bool)?
+
+        /// The statement the server is running now: the first not answered yet.
+        var current: Int? { answered.firstIndex(of: false) }
+    }
+
     /// Most statements in one pipeline, so one slow batch cannot hold the rest for long.
     static let maximumBatch = 512
     /// After a failed connect, statements fail at once for this long instead of each retrying.
@@ -54,7 +84,7 @@ final class PipelinedConnection: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [Job] = []
-    private var running: [Job] = []
+    private var batch: Batch?
     private var closing = false
     // Touched only by the connection's thread.
     private var connection: PostgresConnection?
@@ -71,6 +101,7 @@ final class PipelinedConnection: @unchecked Sendable {
     }
 
     func query(_ statement: PostgresConnection.Statement) async throws -> PostgresRows {
+        if let refusal = SharedConnectionRules.refusal(of: statement.sql) { throw refusal }
         let job = Job(statement: statement, deadline: .now + deadlines.timeout)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -100,21 +131,38 @@ final class PipelinedConnection: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Answers every caller, queued or in the running batch, whose deadline has passed.
+    /// Answers every caller whose deadline has passed, and asks the server to stop the statement
+    /// it runs if that one is overdue; if libpq is still blocked on it a grace period later (a
+    /// black-holed network answers nothing, a cancel included), cuts the socket.
     private func expire(now: ContinuousClock.Instant) {
         condition.lock()
-        let overdue = (jobs + running).filter { $0.deadline <= now }
+        let unsent = jobs.filter { $0.deadline <= now }
         jobs.removeAll { $0.deadline <= now }
+        var sent: [Job] = []
+        var toCancel: PostgresConnection?
+        if var running = batch {
+            sent = zip(running.jobs, running.answered).filter { !$1 && $0.deadline <= now }.map(\.0)
+            if let current = running.current, running.jobs[current].deadline <= now {
+                if running.cancel?.index != current {
+                    running.cancel = (current, now, false)
+                    toCancel = running.connection
+                } else if let cancel = running.cancel, !cancel.severed, cancel.at + QueryDeadlines.grace <= now {
+                    running.cancel?.severed = true
+                    // Under the lock: the thread cannot close the connection meanwhile.
+                    running.connection.severSocket()
+                }
+            }
+            batch = running
+        }
         condition.unlock()
-        overdue.forEach { $0.finish(.failure(deadlines.error)) }
+        unsent.forEach { $0.finish(.failure(PostgresError.unavailable(deadlines.reason))) }
+        sent.forEach { $0.finish(.failure(PostgresError.outcomeUnknown(deadlines.reason))) }
+        if let toCancel { QueryDeadlines.requestCancel(toCancel) }
     }
 
     private func serve() {
-        while let batch = nextBatch() {
-            run(batch)
-            condition.lock()
-            running = []
-            condition.unlock()
+        while let jobs = nextBatch() {
+            run(jobs)
         }
         connection = nil
     }
@@ -125,32 +173,51 @@ final class PipelinedConnection: @unchecked Sendable {
         while true {
             while jobs.isEmpty && !closing { condition.wait() }
             if jobs.isEmpty { return nil }
-            let batch = Array(jobs.prefix(Self.maximumBatch))
-            jobs.removeFirst(batch.count)
+            let taken = Array(jobs.prefix(Self.maximumBatch))
+            jobs.removeFirst(taken.count)
             // Callers already answered (cancelled, or out of time) need nothing sent.
-            running = batch.filter { !$0.isDone }
-            if !running.isEmpty { return running }
+            let live = taken.filter { !$0.isDone }
+            if !live.isEmpty { return live }
         }
     }
 
-    private func run(_ batch: [Job]) {
+    private func run(_ jobs: [Job]) {
         let connection: PostgresConnection
         do {
             connection = try connected()
         } catch {
             let failure = error as? PostgresError ?? .unavailable("\(error)")
-            batch.forEach { $0.finish(.failure(failure)) }
+            jobs.forEach { $0.finish(.failure(failure)) }
             return
         }
-        let watch = deadlines.watch(connection, until: batch.map(\.deadline).min()!)
-        let results = connection.runPipeline(batch.map(\.statement))
-        let interrupted = deadlines.unwatch(watch)
-        for (job, result) in zip(batch, results) {
+        condition.lock()
+        batch = Batch(jobs: jobs, connection: connection, answered: Array(repeating: false, count: jobs.count))
+        condition.unlock()
+        connection.runPipeline(jobs.map(\.statement)) { index, result in
+            condition.lock()
+            batch?.answered[index] = true
+            let cancelledIndex = batch?.cancel?.index
+            condition.unlock()
+            let job = jobs[index]
+            // Cancelled by a cancel meant for another statement: it did not run, send it again.
+            if case .failure(let error) = result, error.sqlState == "57014", let cancelledIndex, cancelledIndex != index,
+                job.markResent()
+            {
+                condition.lock()
+                self.jobs.insert(job, at: 0)
+                condition.unlock()
+                return
+            }
             job.finish(result.mapError { $0 })
         }
-        // A lost or interrupted connection, or one with results still unread, is closed; the
-        // next batch opens another.
-        if interrupted || connection.isConnectionLost || connection.isOutOfStep { self.connection = nil }
+        condition.lock()
+        let interrupted = batch?.cancel != nil
+        batch = nil
+        condition.unlock()
+        // A connection asked to cancel (a late cancel would reach the next batch), lost, with
+        // results unread, or left in a transaction or session state is closed; the next batch
+        // opens another.
+        if interrupted || !connection.isReusable { self.connection = nil }
     }
 
     private func connected() throws -> PostgresConnection {

@@ -39,15 +39,18 @@ public final class PostgresClient: PostgresQuerying {
 
     /// Runs `body` in one transaction on one connection: committed when it returns, rolled back
     /// when it throws (cancellation included). Serialization failures and deadlocks are retried
-    /// up to `attempts` times in all, with the body run afresh.
+    /// up to `attempts` times in all, with the body run afresh. A COMMIT whose answer never came
+    /// throws `.outcomeUnknown`; every other failure means nothing was committed.
+    /// `.maintenance` work (migrations, partitions, table rebuilds) has no client deadline and
+    /// runs under `postgres.maintenance-timeout` as its statement and lock timeout instead.
     public func transaction<T: Sendable>(
-        isolation: IsolationLevel = .readCommitted, attempts: Int = 1,
+        isolation: IsolationLevel = .readCommitted, attempts: Int = 1, work: PostgresWork = .request,
         _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         var attempt = 1
         while true {
             do {
-                return try await transactionOnce(isolation: isolation, body)
+                return try await transactionOnce(isolation: isolation, work: work, body)
             } catch let error as PostgresError where error.isRetryable && attempt < attempts {
                 attempt += 1
             }
@@ -55,36 +58,42 @@ public final class PostgresClient: PostgresQuerying {
     }
 
     private func transactionOnce<T: Sendable>(
-        isolation: IsolationLevel, _ body: (PostgresTransaction) async throws -> T
+        isolation: IsolationLevel, work: PostgresWork, _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
         let connection = try await pool.acquire()
-        let transaction = PostgresTransaction(connection: connection, pool: pool)
+        let transaction = PostgresTransaction(connection: connection, pool: pool, deadline: work == .request)
+        let timeout = configuration.maintenanceTimeoutMilliseconds
+        let begin =
+            "BEGIN ISOLATION LEVEL \(isolation.rawValue)"
+            + (work == .maintenance ? "; SET LOCAL statement_timeout = \(timeout); SET LOCAL lock_timeout = \(timeout)" : "")
+        let result: T
         do {
-            try await transaction.run { try $0.simpleQuery("BEGIN ISOLATION LEVEL \(isolation.rawValue)") }
-            let result = try await body(transaction)
+            try await transaction.run { try $0.simpleQuery(begin) }
+            result = try await body(transaction)
+        } catch {
+            _ = try? await transaction.end(with: "ROLLBACK")
+            pool.release(connection)
+            // Nothing was committed: a statement that went unanswered went with its transaction.
+            if let error = error as? PostgresError, error.isOutcomeUnknown { throw PostgresError.unavailable("\(error)") }
+            throw error
+        }
+        do {
             // A transaction with a failed statement (whose error the body swallowed) is rolled
             // back by COMMIT: PostgreSQL answers `ROLLBACK`, which must not pass for success.
-            let commit = try await transaction.run { try $0.simpleQuery("COMMIT") }
+            let commit = try await transaction.end(with: "COMMIT")
+            pool.release(connection)
             guard commit.commandTag == "COMMIT" else {
                 throw PostgresError.server(sqlState: "25P02", message: "the transaction was rolled back at COMMIT (\(commit.commandTag))")
             }
-            transaction.end()
-            pool.release(connection)
             return result
+        } catch let error as PostgresError where error.isUnavailable {
+            pool.release(connection)
+            throw PostgresError.outcomeUnknown("COMMIT sent, no answer: \(error)")
         } catch {
-            transaction.end()
-            // The rollback must run even when the task was cancelled (the unstructured task is
-            // not); a connection still in a transaction is discarded by `release` either way, and
-            // one lost or interrupted is not worth a round trip (closing it rolls back).
-            if !connection.isConnectionLost && !connection.isOutOfStep {
-                let pool = self.pool
-                await Task { _ = try? await pool.run(on: connection) { try $0.simpleQuery("ROLLBACK") } }.value
-            }
             pool.release(connection)
             throw error
         }
     }
-
     /// Loads rows with `COPY table (columns) FROM STDIN`; returns the number of rows copied.
     @discardableResult
     public func copyIn(_ sql: String, rows: [[any PostgresEncodable]]) async throws -> Int {
@@ -92,10 +101,26 @@ public final class PostgresClient: PostgresQuerying {
         try await pool.withConnection { try $0.copyIn(sql, data: try CopyFormat.encode(rows)) }
     }
 
-    /// One statement on a connection of its own, outside any transaction block: for those
-    /// PostgreSQL refuses inside one (`DETACH PARTITION ... CONCURRENTLY`, `VACUUM`).
+    /// One maintenance statement on a connection of its own, outside any transaction block: for
+    /// those PostgreSQL refuses inside one (`DETACH PARTITION ... CONCURRENTLY`, `VACUUM`). No
+    /// client deadline: `postgres.maintenance-timeout` bounds it on the server.
     public func executeStandalone(_ sql: String) async throws {
-        _ = try await pool.withConnection { try $0.simpleQuery(sql) }
+        let maintenance = configuration.maintenanceTimeoutMilliseconds
+        let usual = configuration.statementTimeoutMilliseconds
+        let connection = try await pool.acquire()
+        defer { pool.release(connection) }
+        try await pool.run(on: connection, deadline: false) { connection in
+            try connection.simpleQuery("SET statement_timeout = \(maintenance); SET lock_timeout = \(maintenance)")
+            defer {
+                // A connection that cannot be put back as it was is not lent again.
+                do {
+                    try connection.simpleQuery("SET statement_timeout = \(usual); SET lock_timeout = 0")
+                } catch {
+                    connection.isOutOfStep = true
+                }
+            }
+            try connection.simpleQuery(sql)
+        }
     }
 
     /// Nil when a round trip works, otherwise why not.
@@ -121,23 +146,46 @@ public enum IsolationLevel: String, Sendable {
     case serializable = "SERIALIZABLE"
 }
 
+/// What a transaction is for: a request's work, due within `postgres.query-timeout`, or
+/// maintenance (migrations, partitions, rebuilding a table), bounded by
+/// `postgres.maintenance-timeout` on the server instead.
+public enum PostgresWork: Sendable {
+    case request
+    case maintenance
+}
+
 /// Statements inside one transaction, all on the transaction's connection. Calls from
 /// concurrent tasks (`async let` on one transaction) take turns, since a libpq connection is one
-/// thread's at a time; once `transaction { }` returns, the handle refuses every call, so a copy
-/// kept past it cannot reach the connection's next borrower.
+/// thread's at a time. COMMIT and ROLLBACK take the last turn and close the handle while holding
+/// it: a call still waiting then, or made later by a copy kept past `transaction { }`, fails
+/// with 25000 and never reaches the connection or its next borrower. A connection interrupted
+/// by a deadline refuses every later call the same way.
 public final class PostgresTransaction: PostgresQuerying {
     let connection: PostgresConnection
     let pool: ConnectionPool
+    private let deadline: Bool
     private let turn = FIFOSemaphore(permits: 1)
 
-    init(connection: PostgresConnection, pool: ConnectionPool) {
+    init(connection: PostgresConnection, pool: ConnectionPool, deadline: Bool) {
         self.connection = connection
         self.pool = pool
+        self.deadline = deadline
     }
 
-    /// No call gets through after this; one waiting its turn fails.
-    func end() {
-        turn.close()
+    /// Takes the last turn, runs `sql` (COMMIT or ROLLBACK) in it unless the connection can no
+    /// longer be trusted, and closes the handle.
+    @discardableResult
+    func end(with sql: String) async throws -> PostgresRows {
+        // The last turn is taken even if the caller was cancelled: the connection must be quiet
+        // before it goes back to the pool.
+        let taken = await Task { try? await self.turn.acquire() }.value
+        defer { turn.close() }
+        guard taken != nil, !connection.isOutOfStep, !connection.isConnectionLost else {
+            throw PostgresError.unavailable("the transaction's connection was interrupted")
+        }
+        let (connection, pool, deadline) = (self.connection, self.pool, self.deadline)
+        // The unstructured task runs to the end even when the caller was cancelled.
+        return try await Task { try await pool.run(on: connection, deadline: deadline) { try $0.simpleQuery(sql) } }.value
     }
 
     @discardableResult
@@ -164,6 +212,9 @@ public final class PostgresTransaction: PostgresQuerying {
             throw PostgresError.server(sqlState: "25000", message: "the transaction this handle belongs to has ended")
         }
         defer { turn.release() }
-        return try await pool.run(on: connection, body)
+        guard !connection.isOutOfStep else {
+            throw PostgresError.server(sqlState: "25000", message: "the transaction's connection was interrupted by a deadline")
+        }
+        return try await pool.run(on: connection, deadline: deadline, body)
     }
 }

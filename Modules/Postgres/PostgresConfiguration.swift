@@ -22,12 +22,17 @@ public struct PostgresConfiguration: Sendable {
     public var maxQueuedStatements: Int
     /// Used unless the connection string sets `connect_timeout` itself.
     public var connectTimeoutSeconds: Int
+    /// Most statements each connection keeps prepared (`StatementCache`).
+    public var statementCacheSize: Int
+    /// `statement_timeout` and `lock_timeout` for migrations and partition maintenance, which
+    /// run without the client's query deadline; zero waits as long as they take.
+    public var maintenanceTimeout: Duration
 
     public init(
         url: String, minConnections: Int = 1, maxConnections: Int = 10, pipelinedConnections: Int = 2,
         acquireTimeout: Duration = .seconds(5),
         statementTimeout: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), maxQueuedStatements: Int = 4096,
-        connectTimeoutSeconds: Int = 5
+        connectTimeoutSeconds: Int = 5, statementCacheSize: Int = 100, maintenanceTimeout: Duration = .seconds(600)
     ) throws {
         self.url = url
         parameters = try Self.parse(url)
@@ -39,9 +44,16 @@ public struct PostgresConfiguration: Sendable {
         self.queryTimeout = queryTimeout
         self.maxQueuedStatements = max(1, maxQueuedStatements)
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
+        self.statementCacheSize = max(0, statementCacheSize)
+        self.maintenanceTimeout = maintenanceTimeout
     }
 
-    var statementTimeoutMilliseconds: Int64 { statementTimeout / .milliseconds(1) > 0 ? Int64(statementTimeout / .milliseconds(1)) : 0 }
+    var statementTimeoutMilliseconds: Int64 { Self.milliseconds(statementTimeout) }
+    var maintenanceTimeoutMilliseconds: Int64 { Self.milliseconds(maintenanceTimeout) }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration / .milliseconds(1) > 0 ? Int64(duration / .milliseconds(1)) : 0
+    }
 
     /// What `PQconnectdbParams` gets: the defaults below, then everything the connection string
     /// sets (it wins), then `options` with the session settings every query relies on (ISO dates

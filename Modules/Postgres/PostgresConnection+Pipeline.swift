@@ -16,57 +16,85 @@ extension PostgresConnection {
         guard PQenterPipelineMode(connection) == 1 else { throw PostgresError.unavailable(errorMessage) }
     }
 
-    /// Runs `statements` as one pipeline; one result per statement, in order. Statements whose
-    /// parameters cannot be sent fail alone, before anything is sent; a lost connection fails
-    /// every statement not yet answered.
-    func runPipeline(_ statements: [Statement]) -> [Result<PostgresRows, PostgresError>] {
-        var results = statements.map { statement -> Result<PostgresRows, PostgresError>? in
-            Self.parameterProblem(statement.parameters).map { .failure($0) }
-        }
-        // Statements not yet prepared on this connection are prepared inside the same pipeline.
+    /// Runs `statements` as one pipeline and hands each result to `answer` (with the statement's
+    /// index) as soon as its segment is read, in order, exactly once each. Statements whose
+    /// parameters cannot be sent fail alone, before anything is sent. When the connection fails,
+    /// the statements not yet answered fail with `.outcomeUnknown`: they were sent, and may have run.
+    func runPipeline(_ statements: [Statement], answer: (Int, Result<PostgresRows, PostgresError>) -> Void) {
+        var planned: [(index: Int, prepares: String?)] = []
         var preparing: [String: String] = [:]
-        var plan: [(index: Int, name: String, prepares: Bool)] = []
+        var refused: Set<Int> = []
+        let deallocations = self.statements.takeEvicted()
         do {
-            for (index, statement) in statements.enumerated() where results[index] == nil {
-                let known = prepared[statement.sql] ?? preparing[statement.sql]
-                let name = known ?? nextStatementName()
-                if known == nil {
-                    preparing[statement.sql] = name
-                    guard PQsendPrepare(connection, name, statement.sql, Int32(statement.parameters.count), nil) == 1,
-                        PQpipelineSync(connection) == 1
-                    else { throw PostgresError.unavailable(errorMessage) }
+            for name in deallocations {
+                guard PQsendQueryParams(connection, "DEALLOCATE \(name)", 0, nil, nil, nil, nil, 0) == 1,
+                    PQpipelineSync(connection) == 1
+                else { throw PostgresError.unavailable(errorMessage) }
+            }
+            for (index, statement) in statements.enumerated() {
+                if let problem = Self.parameterProblem(statement.parameters) {
+                    answer(index, .failure(problem))
+                    refused.insert(index)
+                    continue
                 }
+                let count = Int32(statement.parameters.count)
+                var name = preparing[statement.sql]
+                var prepares: String?
+                if name == nil {
+                    switch self.statements.plan(statement.sql) {
+                    case .prepared(let known):
+                        name = known
+                    case .prepare(let fresh):
+                        guard PQsendPrepare(connection, fresh, statement.sql, count, nil) == 1, PQpipelineSync(connection) == 1
+                        else { throw PostgresError.unavailable(errorMessage) }
+                        preparing[statement.sql] = fresh
+                        (name, prepares) = (fresh, fresh)
+                    case .unnamed:
+                        break
+                    }
+                }
+                // Listed before the send: a send that fails part way may have put it on the wire.
+                planned.append((index, prepares))
                 let sent = try withParameters(statement.parameters) { values, lengths, formats in
-                    PQsendQueryPrepared(connection, name, Int32(statement.parameters.count), values, lengths, formats, 0)
+                    if let name {
+                        PQsendQueryPrepared(connection, name, count, values, lengths, formats, 0)
+                    } else {
+                        PQsendQueryParams(connection, statement.sql, count, nil, values, lengths, formats, 0)
+                    }
                 }
                 guard sent == 1, PQpipelineSync(connection) == 1 else { throw PostgresError.unavailable(errorMessage) }
-                plan.append((index, name, known == nil))
             }
             guard PQflush(connection) == 0 else { throw PostgresError.unavailable(errorMessage) }
         } catch {
             // Part of the pipeline may be on its way: this connection cannot be trusted again.
             isOutOfStep = true
-            let failure = error as? PostgresError ?? .unavailable("\(error)")
-            return results.map { $0 ?? .failure(failure) }
+            let sentAlready = Set(planned.map(\.index))
+            let reason = (error as? PostgresError)?.description ?? "\(error)"
+            for index in statements.indices where !sentAlready.contains(index) && !refused.contains(index) {
+                answer(index, .failure(Self.parameterProblem(statements[index].parameters) ?? .unavailable(reason)))
+            }
+            planned.forEach { answer($0.index, .failure(.outcomeUnknown(reason))) }
+            return
         }
 
-        for step in plan {
+        for _ in deallocations where !isOutOfStep { _ = readSegment() }
+        for (position, step) in planned.enumerated() {
             var prepareError: PostgresError?
-            if step.prepares {
+            if let name = step.prepares {
                 switch readSegment() {
-                case .success: prepared[statements[step.index].sql] = step.name
+                case .success: self.statements.didPrepare(statements[step.index].sql, as: name)
                 case .failure(let error): prepareError = error
                 }
             }
             let result = readSegment()
             if isConnectionLost || isOutOfStep {
                 isOutOfStep = true
-                let failure = PostgresError.unavailable(errorMessage)
-                return results.map { $0 ?? .failure(failure) }
+                let failure = PostgresError.outcomeUnknown(errorMessage)
+                planned[position...].forEach { answer($0.index, .failure(failure)) }
+                return
             }
-            results[step.index] = prepareError.map { .failure($0) } ?? result
+            answer(step.index, prepareError.map { .failure($0) } ?? result)
         }
-        return results.map { $0! }
     }
 
     /// Why a statement's parameters cannot be sent, checked before anything is: libpq takes

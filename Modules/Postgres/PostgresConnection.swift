@@ -6,11 +6,8 @@ import Foundation
 /// the whole of its thread safety.
 final class PostgresConnection: @unchecked Sendable {
     let connection: OpaquePointer
-    /// Prepared statement name for each SQL text this connection has prepared.
-    var prepared: [String: String] = [:]
-    /// Numbers prepared statement names; it only grows, so a failed prepare never leaves a
-    /// name that a later statement could be given while another SQL text still holds it.
-    private var statementCount = 0
+    /// The statements this connection keeps prepared.
+    var statements: StatementCache
     /// Set when a pipeline stopped with statements sent but not read: their results would go to
     /// the next caller, so the connection must be closed, never reused.
     var isOutOfStep = false
@@ -19,8 +16,9 @@ final class PostgresConnection: @unchecked Sendable {
     /// until deinit so a cancel still on its way never meets freed memory.
     private var cancelHandle: OpaquePointer?
 
-    private init(connection: OpaquePointer) {
+    private init(connection: OpaquePointer, statementCacheSize: Int) {
         self.connection = connection
+        statements = StatementCache(capacity: statementCacheSize)
     }
 
     private var closed = false
@@ -62,7 +60,7 @@ final class PostgresConnection: @unchecked Sendable {
             }
         }
         guard let handle else { throw PostgresError.unavailable("out of memory") }
-        let connection = PostgresConnection(connection: handle)
+        let connection = PostgresConnection(connection: handle, statementCacheSize: configuration.statementCacheSize)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError.unavailable(connection.errorMessage)
         }
@@ -79,11 +77,26 @@ final class PostgresConnection: @unchecked Sendable {
     /// discarded rather than lend out its state.
     var isReusable: Bool { !isConnectionLost && !isOutOfStep && PQtransactionStatus(connection) == PQTRANS_IDLE }
 
-    /// A statement with bound parameters, prepared once per connection and SQL text.
+    /// A statement with bound parameters, prepared once it repeats (`StatementCache`).
     func query(_ sql: String, _ parameters: [PostgresParameter]) throws -> PostgresRows {
-        let name = try statementName(for: sql, parameterCount: parameters.count)
+        for name in statements.takeEvicted() { _ = try? simpleQuery("DEALLOCATE \(name)") }
+        var name: String?
+        switch statements.plan(sql) {
+        case .prepared(let known):
+            name = known
+        case .prepare(let fresh):
+            _ = try consume(PQprepare(connection, fresh, sql, Int32(parameters.count), nil))
+            statements.didPrepare(sql, as: fresh)
+            name = fresh
+        case .unnamed:
+            break
+        }
         let result = try withParameters(parameters) { values, lengths, formats in
-            PQexecPrepared(connection, name, Int32(parameters.count), values, lengths, formats, 0)
+            if let name {
+                PQexecPrepared(connection, name, Int32(parameters.count), values, lengths, formats, 0)
+            } else {
+                PQexecParams(connection, sql, Int32(parameters.count), nil, values, lengths, formats, 0)
+            }
         }
         return try consume(result)
     }
@@ -171,20 +184,6 @@ final class PostgresConnection: @unchecked Sendable {
 
     var errorMessage: String {
         String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    func nextStatementName() -> String {
-        defer { statementCount += 1 }
-        return "switchyard_\(statementCount)"
-    }
-
-    private func statementName(for sql: String, parameterCount: Int) throws -> String {
-        if let name = prepared[sql] { return name }
-        let name = nextStatementName()
-        let result = PQprepare(connection, name, sql, Int32(parameterCount), nil)
-        _ = try consume(result)
-        prepared[sql] = name
-        return name
     }
 
     /// Lays the parameters out as libpq wants them, valid for the duration of `body`.

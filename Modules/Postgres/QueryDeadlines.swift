@@ -41,7 +41,13 @@ final class QueryDeadlines: Sendable {
         thread.start()
     }
 
-    var error: PostgresError { .unavailable("no answer within postgres.query-timeout (\(timeout))") }
+    var reason: String { "no answer within postgres.query-timeout (\(timeout))" }
+
+    /// PQcancel opens a connection of its own and may block as long as the network does: a
+    /// short-lived thread each, at most one per connection in use.
+    static func requestCancel(_ connection: PostgresConnection) {
+        Thread { connection.requestCancel() }.start()
+    }
 
     func addSweeper(_ sweeper: @escaping @Sendable (ContinuousClock.Instant) -> Void) {
         state.withLock { $0.sweepers.append(sweeper) }
@@ -83,11 +89,7 @@ final class QueryDeadlines: Sendable {
             return (state.sweepers, toCancel, state.closed)
         }
         sweepers.forEach { $0(now) }
-        // PQcancel opens a connection of its own and may block as long as the network does:
-        // a short-lived thread each, at most one per connection in use.
-        for connection in toCancel {
-            Thread { connection.requestCancel() }.start()
-        }
+        toCancel.forEach(Self.requestCancel)
         return !closed
     }
 }

@@ -5,6 +5,12 @@ import Postgres
 /// Orders in PostgreSQL. An order and its lines are written by one statement (atomic without
 /// an explicit transaction, so it can use the shared pipelined connections); reads go by
 /// primary key and the `order_id` index, O(lines) however many orders exist.
+///
+/// Each insert claims a request token of its own in `order_requests` in the same statement.
+/// When its answer never comes (`outcomeUnknown`), the store settles it by claiming the token
+/// itself: if that claim wins, the order was not stored and never will be (its statement would
+/// now fail on the token), so its stock may be given back; if the order holds the token, the
+/// order exists and its id is the answer.
 struct PostgresOrderStore: OrderStore {
     let postgres: PostgresClient
 
@@ -24,13 +30,34 @@ struct PostgresOrderStore: OrderStore {
                     quantity integer NOT NULL CHECK (quantity > 0)
                 );
                 CREATE INDEX order_details_order_id ON order_details (order_id);
-                """)
+                """),
+        Migration(
+            version: 2, name: "order request tokens",
+            sql: """
+                CREATE TABLE order_requests (
+                    token uuid PRIMARY KEY,
+                    order_id bigint REFERENCES orders (id)
+                );
+                """),
     ]
 
+    /// Tries to settle an unanswered insert before leaving it to the caller (about 0.75 s).
+    static let quickSettleAttempts = 4
+
     func insert(_ lines: [OrderLine]) async throws -> Int64 {
+        let token = UUID().uuidString
+        do {
+            return try await insert(lines, token: token)
+        } catch let error as PostgresError where error.isOutcomeUnknown {
+            return try await settle(token: token, after: error)
+        }
+    }
+
+    func insert(_ lines: [OrderLine], token: String) async throws -> Int64 {
         let rows = try await postgres.query(
             """
-            WITH new_order AS (INSERT INTO orders DEFAULT VALUES RETURNING id)
+            WITH new_order AS (INSERT INTO orders DEFAULT VALUES RETURNING id),
+            request AS (INSERT INTO order_requests (token, order_id) SELECT $4::uuid, id FROM new_order)
             INSERT INTO order_details (order_id, product_id, price, quantity)
             SELECT new_order.id, line.product_id, line.price, line.quantity
             FROM new_order, unnest($1::text[], $2::numeric[], $3::integer[]) WITH ORDINALITY
@@ -38,11 +65,38 @@ struct PostgresOrderStore: OrderStore {
             ORDER BY line.position
             RETURNING order_id
             """,
-            PostgresArray(lines.map(\.productID)), PostgresArray(lines.map(\.price.text)), PostgresArray(lines.map(\.quantity)))
+            PostgresArray(lines.map(\.productID)), PostgresArray(lines.map(\.price.text)), PostgresArray(lines.map(\.quantity)),
+            token)
         guard let id = try rows.first?.decode(Int64.self, "order_id") else {
             throw PostgresError.decoding("the order insert returned no id")
         }
         return id
+    }
+
+    /// After an unanswered insert: settled at once if PostgreSQL answers within a few quick
+    /// tries, otherwise `OrderOutcomeUnknown` for the caller to settle later.
+    private func settle(token: String, after error: PostgresError) async throws -> Int64 {
+        var delay = Duration.milliseconds(50)
+        for _ in 0..<Self.quickSettleAttempts {
+            do {
+                guard let id = try await settle(token: token) else { throw OrderNotStored(cause: error) }
+                return id
+            } catch let failure as PostgresError where failure.isUnavailable {
+                try await Task.sleep(for: delay)
+                delay *= 2
+            }
+        }
+        throw OrderOutcomeUnknown(token: token, cause: error)
+    }
+
+    /// The id of the order that holds `token`, or nil once the token is claimed here (or was by
+    /// an earlier claim whose answer was lost): that order is not stored and never will be.
+    func settle(token: String) async throws -> Int64? {
+        let claimed = try await postgres.query(
+            "INSERT INTO order_requests (token) VALUES ($1::uuid) ON CONFLICT (token) DO NOTHING RETURNING token", token)
+        guard claimed.rows.isEmpty else { return nil }
+        return try await postgres.query("SELECT order_id FROM order_requests WHERE token = $1::uuid", token).first?
+            .decode(Int64?.self, "order_id")
     }
 
     func order(_ id: Int64) async throws -> Order? {

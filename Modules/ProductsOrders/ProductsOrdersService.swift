@@ -41,7 +41,9 @@ struct ProductsOrdersService: Sendable {
     }
 
     /// Reserves stock for every line at once, then stores the order; if storing fails the stock
-    /// is given back and the error (503 when PostgreSQL is down) is the answer. The whole step
+    /// is given back and the error (503 when PostgreSQL is down) is the answer. An insert that
+    /// went unanswered is settled by the store first: an order that was stored after all is a
+    /// success, and one that cannot be settled keeps its stock (never given back blindly). The whole step
     /// runs in a task of its own so a client that hangs up cannot stop it halfway.
     func createOrder(_ lines: [OrderLine]) async throws -> Int64 {
         var totals: [(productID: String, quantity: Int64)] = []
@@ -71,6 +73,9 @@ struct ProductsOrdersService: Sendable {
                 let id = try await orders.insert(lines)
                 ordersCreated.increment()
                 return id
+            } catch let error as OrderOutcomeUnknown {
+                settleLater(error.token, totals)
+                throw error
             } catch {
                 await giveBack(totals)
                 throw error
@@ -110,6 +115,34 @@ struct ProductsOrdersService: Sendable {
                 })
         }
     }
+
+    /// Settles an order whose insert went unanswered once the store can tell, in the
+    /// background: its stock goes back only if it was not stored. Until then it stays reserved.
+    private func settleLater(_ token: String, _ totals: [(productID: String, quantity: Int64)]) {
+        let (orders, logger) = (self.orders, self.logger)
+        logger.warning("products-orders: order request \(token) went unanswered; stock stays reserved until it is settled")
+        Task {
+            var delay = Duration.milliseconds(100)
+            for _ in 0..<Self.settleAttempts {
+                do {
+                    if let id = try await orders.settle(token: token) {
+                        logger.notice("products-orders: order request \(token) was stored as order \(id)")
+                    } else {
+                        logger.notice("products-orders: order request \(token) was not stored; its stock goes back")
+                        await giveBack(totals)
+                    }
+                    return
+                } catch {
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
+            }
+            logger.error("products-orders: order request \(token) could not be settled; stock still reserved: \(totals)")
+        }
+    }
+
+    /// About an hour of tries, 5 s apart once backed off.
+    static let settleAttempts = 720
 
     /// Stock reserved for an order that was not stored goes back, retried while Redis
     /// recovers; if it never does, the log says exactly what was not returned.

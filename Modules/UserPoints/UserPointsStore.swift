@@ -101,7 +101,7 @@ struct LiveUserPointsStore: UserPointsStore {
     /// Inserts users 1...users in statements of at most `chunk` rows: each statement must end
     /// within `postgres.query-timeout`, and 10 million rows in one did not.
     func seed(users: Int, minNumber: Int, chunk: Int) async throws {
-        try await postgres.transaction { tx in
+        try await postgres.transaction(work: .maintenance) { tx in
             try await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", Self.lockKey)
             guard try await tx.query("SELECT 1 FROM user_points_state").rows.isEmpty else { return }
             for first in stride(from: 1, through: users, by: chunk) {
@@ -224,7 +224,7 @@ struct LiveUserPointsStore: UserPointsStore {
             """, generation)
         for row in old.rows {
             let table = try row.decode(String.self, "tablename")
-            try await postgres.transaction { try await $0.executeScript("DROP TABLE IF EXISTS \(table)") }
+            try await postgres.transaction(work: .maintenance) { try await $0.executeScript("DROP TABLE IF EXISTS \(table)") }
         }
     }
 

@@ -83,21 +83,45 @@ final class InMemoryProductStore: ProductStore {
     }
 }
 
-/// The order book in memory; `failing` plays a PostgreSQL outage.
+/// The order book in memory; `failing` plays a PostgreSQL outage, `answerLost` an insert whose
+/// answer never came (true: the order was stored, false: it was not).
 final class InMemoryOrderStore: OrderStore {
-    let book = Mutex<(orders: [Order], nextDetail: Int64, failing: Bool)>(([], 1, false))
+    struct Book {
+        var orders: [Order] = []
+        var nextDetail: Int64 = 1
+        var failing = false
+        var answerLost: Bool?
+        var requests: [String: Int64?] = [:]
+    }
+    let book = Mutex(Book())
 
     func insert(_ lines: [OrderLine]) async throws -> Int64 {
         try book.withLock { book in
             if book.failing { throw PostgresError.unavailable("connection refused") }
-            let id = Int64(book.orders.count + 1)
-            let details = lines.enumerated().map { index, line in
-                OrderDetail(id: book.nextDetail + Int64(index), productID: line.productID, price: line.price, quantity: line.quantity)
+            if let lost = book.answerLost {
+                let token = UUID().uuidString
+                book.requests[token] = lost ? Self.store(lines, in: &book) : .some(nil)
+                throw OrderOutcomeUnknown(token: token, cause: PostgresError.outcomeUnknown("answer lost"))
             }
-            book.nextDetail += Int64(lines.count)
-            book.orders.append(Order(id: id, createdAt: Date(), details: details))
-            return id
+            return Self.store(lines, in: &book)
         }
+    }
+
+    func settle(token: String) async throws -> Int64? {
+        try book.withLock { book in
+            if book.failing { throw PostgresError.unavailable("connection refused") }
+            return book.requests[token] ?? nil
+        }
+    }
+
+    private static func store(_ lines: [OrderLine], in book: inout Book) -> Int64 {
+        let id = Int64(book.orders.count + 1)
+        let details = lines.enumerated().map { index, line in
+            OrderDetail(id: book.nextDetail + Int64(index), productID: line.productID, price: line.price, quantity: line.quantity)
+        }
+        book.nextDetail += Int64(lines.count)
+        book.orders.append(Order(id: id, createdAt: Date(), details: details))
+        return id
     }
 
     func order(_ id: Int64) async throws -> Order? { book.withLock { $0.orders.first { $0.id == id } } }

@@ -1,0 +1,64 @@
+import Foundation
+import Postgres
+import Testing
+
+@testable import ProductsOrders
+
+/// An order insert whose answer never came is settled against what the database holds: an
+/// order that exists is the answer, one that does not is never stored afterwards.
+@Suite struct OrderSettlementTests {
+    static func store() async throws -> (PostgresOrderStore, PostgresClient) {
+        let url = try await FreshDatabase.create()
+        let client = PostgresClient(configuration: try PostgresConfiguration(url: url, minConnections: 0))
+        try await Migrator(client: client).apply(feature: "products-orders", PostgresOrderStore.migrations)
+        return (PostgresOrderStore(postgres: client), client)
+    }
+
+    static let lines = [OrderLine(productID: "p", price: Price(text: "1.50")!, quantity: 2)]
+
+    @Test func aStoredOrderSettlesAsItsID() async throws {
+        let (store, client) = try await Self.store()
+        let token = UUID().uuidString
+        let id = try await store.insert(Self.lines, token: token)
+        #expect(try await store.settle(token: token) == id)
+        await client.close()
+    }
+
+    @Test func anUnstoredOrderSettlesAsNotStoredAndCanNeverBeStoredAfter() async throws {
+        let (store, client) = try await Self.store()
+        let token = UUID().uuidString
+        #expect(try await store.settle(token: token) == nil)
+        // The insert arriving late fails on the claimed token, and settling again agrees.
+        let late = await #expect(throws: PostgresError.self) { try await store.insert(Self.lines, token: token) }
+        #expect(late?.isUniqueViolation == true)
+        #expect(try await store.settle(token: token) == nil)
+        #expect(try await client.query("SELECT count(*) AS n FROM orders").first?.decode(Int.self, "n") == 0)
+        await client.close()
+    }
+
+    /// The whole path: an insert held by a lock past its deadline is cancelled, settled as not
+    /// stored once the lock goes, and not stored after.
+    @Test func anInsertOverItsDeadlineIsSettled() async throws {
+        let url = try await FreshDatabase.create()
+        let client = PostgresClient(
+            configuration: try PostgresConfiguration(url: url, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1)))
+        try await Migrator(client: client).apply(feature: "products-orders", PostgresOrderStore.migrations)
+        let store = PostgresOrderStore(postgres: client)
+        let locker = PostgresClient(configuration: try PostgresConfiguration(url: url, minConnections: 0))
+        let holding = Task {
+            try await locker.transaction(work: .maintenance) { tx in
+                try await tx.query("LOCK TABLE orders IN EXCLUSIVE MODE")
+                try await tx.query("SELECT pg_sleep(2)")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let error = await #expect(throws: OrderNotStored.self) { try await store.insert(Self.lines) }
+        #expect(error != nil)
+        try await holding.value
+        #expect(try await client.query("SELECT count(*) AS n FROM orders").first?.decode(Int.self, "n") == 0)
+        // And an order afterwards is stored as usual.
+        #expect(try await store.insert(Self.lines) > 0)
+        await locker.close()
+        await client.close()
+    }
+}
