@@ -178,7 +178,7 @@ let package = Package(
             path: "Tests/PathStatsTests"),
         .testTarget(
             name: "AreaModeTests",
-            dependencies: ["AreaMode", "FeatureKit", "FeatureTesting", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics],
+            dependencies: ["AreaMode", "FeatureKit", "FeatureTesting", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics],
             path: "Tests/AreaModeTests"),
         .testTarget(
             name: "UserPointsTests",

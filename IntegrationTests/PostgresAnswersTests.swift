@@ -64,7 +64,7 @@ import Testing
                 """)
         }
         do {
-            try await client.transaction { tx in try await tx.execute("INSERT INTO \(table) VALUES (1)") }
+            _ = try await client.transaction { tx in try await tx.execute("INSERT INTO \(table) VALUES (1)") }
             #expect(try await client.query("SELECT count(*) AS n FROM \(table)").first?.decode(Int.self, "n") == 1)
         } catch let error as PostgresError {
             #expect(error.isOutcomeUnknown, "\(error)")
@@ -198,13 +198,13 @@ import Testing
     /// cancellation that would become a 500.
     @Test func callsDuringCloseAreUnavailable() async throws {
         let client = try Self.client()
-        try await client.transaction { try await $0.query("SELECT 1") }
+        _ = try await client.transaction { try await $0.query("SELECT 1") }
         let errors = await withTaskGroup(of: (any Error)?.self) { group in
             for index in 0..<40 {
                 group.addTask {
                     do {
                         if index % 2 == 0 {
-                            try await client.transaction { try await $0.query("SELECT pg_sleep(0.05)") }
+                            _ = try await client.transaction { try await $0.query("SELECT pg_sleep(0.05)") }
                         } else {
                             try await client.query("SELECT pg_sleep(0.05)")
                         }

@@ -101,7 +101,7 @@ struct PostgresAreaModeStore: AreaModeStore {
 
     func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
         guard !events.isEmpty else { return ([], []) }
-        let users = Array(Set(events.map(\.userID))).sorted { $0.precedesInByteOrder($1) }
+        let users = Set(events.map { ByteKey($0.userID) }).sorted().map(\.text)
         let wait = postgres.configuration.acquireTimeout
         do {
             try await ingestTurns.acquire(within: wait)
@@ -118,23 +118,23 @@ struct PostgresAreaModeStore: AreaModeStore {
                 SELECT user_id, area_code, multiplayer_mode FROM area_mode_sessions
                 WHERE user_id = ANY($1::text[]) ORDER BY user_id COLLATE "C" FOR UPDATE
                 """, PostgresArray(users))
-            var stored: [String: Place] = [:]
+            var stored: [ByteKey: Place] = [:]
             for row in rows.rows {
                 if let area = try row.decode(Int?.self, "area_code"), let mode = try row.decode(String?.self, "multiplayer_mode") {
-                    stored[try row.decode(String.self, "user_id")] = Place(area: area, mode: mode)
+                    stored[ByteKey(try row.decode(String.self, "user_id"))] = Place(area: area, mode: mode)
                 }
             }
             let result = SessionModel.apply(events, sessions: stored)
 
             if !result.sessions.isEmpty {
-                let changed = result.sessions.sorted { $0.key.precedesInByteOrder($1.key) }
+                let changed = result.sessions.sorted { $0.key < $1.key }
                 try await tx.execute(
                     """
                     UPDATE area_mode_sessions s SET area_code = v.area, multiplayer_mode = v.mode
                     FROM unnest($1::text[], $2::int[], $3::text[]) AS v(user_id, area, mode)
                     WHERE s.user_id = v.user_id
                     """,
-                    PostgresArray(changed.map(\.key)), PostgresArray(changed.map { $0.value?.area }),
+                    PostgresArray(changed.map(\.key.text)), PostgresArray(changed.map { $0.value?.area }),
                     PostgresArray(changed.map { $0.value?.mode }))
             }
             if !result.deltas.isEmpty {

@@ -1,9 +1,19 @@
 import SwitchyardCore
 
-/// Where a user plays: one (area, mode) at a time.
+/// Where a user plays: one (area, mode) at a time. Modes are equal when their bytes are, as
+/// in PostgreSQL.
 struct Place: Hashable, Sendable, Comparable {
     let area: Int
     let mode: String
+
+    static func == (lhs: Place, rhs: Place) -> Bool {
+        lhs.area == rhs.area && ByteKey(lhs.mode) == ByteKey(rhs.mode)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(area)
+        hasher.combine(ByteKey(mode))
+    }
 
     /// Area, then mode in byte order: the order rows are locked in, so writers never deadlock.
     static func < (lhs: Place, rhs: Place) -> Bool {
@@ -62,20 +72,22 @@ enum SessionModel {
     struct BatchResult {
         var outcomes: [Outcome] = []
         /// Final session of every user whose session changed.
-        var sessions: [String: Place?] = [:]
+        var sessions: [ByteKey: Place?] = [:]
         var deltas: [Place: Int] = [:]
     }
 
-    static func apply(_ events: [AreaEvent], sessions stored: [String: Place]) -> BatchResult {
+    /// Users are told apart by their ids' bytes (`ByteKey`), as the database tells them apart.
+    static func apply(_ events: [AreaEvent], sessions stored: [ByteKey: Place]) -> BatchResult {
         var current = stored
         var result = BatchResult()
         result.outcomes.reserveCapacity(events.count)
         for event in events {
-            let step = apply(event, to: current[event.userID])
+            let user = ByteKey(event.userID)
+            let step = apply(event, to: current[user])
             result.outcomes.append(step.outcome)
-            if step.session != current[event.userID] {
-                current[event.userID] = step.session
-                result.sessions[event.userID] = .some(step.session)
+            if step.session != current[user] {
+                current[user] = step.session
+                result.sessions[user] = .some(step.session)
             }
             for delta in step.deltas {
                 result.deltas[delta.place, default: 0] += delta.change

@@ -16,3 +16,33 @@ extension String {
         }
     }
 }
+
+/// A string compared, hashed and ordered by its UTF-8 bytes, as PostgreSQL compares text, where
+/// Swift's `String` compares by canonical equivalence (`é` == `e` + U+0301). Keys that meet the
+/// database are held as these, so two ids that differ in bytes are two ids everywhere.
+public struct ByteKey: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let text: String
+
+    public init(_ text: String) {
+        self.text = text
+    }
+
+    public init(stringLiteral text: String) {
+        self.text = text
+    }
+
+    public var description: String { text }
+
+    public static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
+        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
+
+    public static func < (lhs: ByteKey, rhs: ByteKey) -> Bool {
+        lhs.text.precedesInByteOrder(rhs.text)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        var text = self.text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}

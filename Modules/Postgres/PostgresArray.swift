@@ -16,12 +16,16 @@ public struct PostgresArray: PostgresEncodable {
             case .null:
                 return "NULL"
             case .text(let text):
-                var quoted = "\""
-                for character in text {
-                    if character == "\"" || character == "\\" { quoted.append("\\") }
-                    quoted.append(character)
+                // By bytes: `"` and `\` are ASCII and never part of a longer UTF-8 sequence,
+                // while a Character may join one with a combining mark that follows it.
+                var quoted: [UInt8] = [UInt8(ascii: "\"")]
+                quoted.reserveCapacity(text.utf8.count + 2)
+                for byte in text.utf8 {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { quoted.append(UInt8(ascii: "\\")) }
+                    quoted.append(byte)
                 }
-                return quoted + "\""
+                quoted.append(UInt8(ascii: "\""))
+                return String(decoding: quoted, as: UTF8.self)
             case .binary(let bytes):
                 return "\"\\\\x" + bytes.map { String(format: "%02x", $0) }.joined() + "\""
             }

@@ -1,10 +1,11 @@
+import SwitchyardCore
 import Synchronization
 
 @testable import AreaMode
 
 /// The store contract in memory: the same session model, counts per place.
 final class InMemoryAreaModeStore: AreaModeStore {
-    private let contents = Mutex<(sessions: [String: Place], counts: [Place: Int])>(([:], [:]))
+    private let contents = Mutex<(sessions: [ByteKey: Place], counts: [Place: Int])>(([:], [:]))
 
     func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
         contents.withLock { contents in

@@ -1,3 +1,4 @@
+import SwitchyardCore
 import Testing
 
 @testable import AreaMode
@@ -46,7 +47,7 @@ import Testing
         ]
         let result = SessionModel.apply(events, sessions: ["b": Self.here])
         #expect(result.outcomes == [.applied, .moved, .applied, .applied, .applied])
-        let expected: [String: Place?] = ["a": nil, "b": nil, "c": Self.here]
+        let expected: [ByteKey: Place?] = ["a": nil, "b": nil, "c": Self.here]
         #expect(result.sessions == expected)
         // a: +1 here, -1 here +1 there, -1 there; b: -1 here; c: +1 here. Everything nets out.
         #expect(result.deltas.isEmpty)
@@ -69,6 +70,24 @@ import Testing
         for place in places {
             #expect(counts[place, default: 0] == sessions.values.filter { $0 == place }.count)
         }
+    }
+
+    /// PostgreSQL tells ids apart by bytes; so does the model: `é` and `e` + U+0301 are
+    /// two users, and two modes, though Swift's String calls them equal.
+    @Test func idsAndModesThatDifferInBytesAreDistinct() {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)
+        let events = [
+            AreaEvent(place: Place(area: 101, mode: composed), userID: composed, name: .login),
+            AreaEvent(place: Place(area: 101, mode: decomposed), userID: decomposed, name: .login),
+            AreaEvent(place: Place(area: 101, mode: decomposed), userID: composed, name: .logout),
+        ]
+        let result = SessionModel.apply(events, sessions: [:])
+        // The second LOGIN is another user's, not a duplicate; the LOGOUT names another mode.
+        #expect(result.outcomes == [.applied, .applied, .ignored])
+        #expect(result.sessions.count == 2)
+        #expect(result.deltas.count == 2)
+        #expect(Place(area: 101, mode: composed) != Place(area: 101, mode: decomposed))
     }
 
     @Test func placesOrderByAreaThenModeBytes() {

@@ -12,20 +12,23 @@ public struct DashboardSection: Sendable {
 /// Small builders for the dashboard's HTML: text is always escaped, numbers carry a
 /// `data-metric` name so the page can be checked (and scraped) without parsing prose.
 public enum HTML {
+    /// Escapes by UTF-8 bytes: the five characters are ASCII and never part of a longer
+    /// sequence, while a Character may join one with a combining mark that follows it
+    /// (`"` + U+0301 is one Character, and is no `"` to a per-Character switch).
     public static func escape(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
+            case UInt8(ascii: "'"): out += Array("&#39;".utf8)
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `label: value` with the value marked as metric `name`.
