@@ -63,4 +63,18 @@ import Testing
         #expect(ids.contains(Array(quoted.utf8)))
         #expect(ids.count == 4)
     }
+
+    /// A one-character id stacked with 3,000 combining marks would pass a character count and
+    /// overflow PostgreSQL's index row (54000, a 500 for the batch): refused as input instead.
+    @Test func lengthLimitsCountBytes() async throws {
+        let fixture = try await AreaModeFixture.make()
+        let stacked = "u" + String(repeating: "\u{301}", count: 3_000)
+        try await fixture.server().application.test(.router) { client in
+            let answer = try await client.post([login(stacked, 101, "Solo"), login("v", 101, "Solo")], expect: .badRequest)
+            #expect(answer["error"] == "VALIDATION_ERROR")
+            #expect(try await client.stats(101).active_users == 0)
+            try await client.post([login("v", 101, "Solo")])
+            #expect(try await client.stats(101).active_users == 1)
+        }
+    }
 }

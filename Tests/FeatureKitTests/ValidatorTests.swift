@@ -36,6 +36,19 @@ import Testing
         #expect(validator.string(["s": "éééé"], "s", length: 1...3) == nil)
     }
 
+    /// One character may carry any number of combining marks: the bytes are capped too, at
+    /// what the allowed characters take at 4 bytes each unless a field says otherwise.
+    @Test func bytesAreCappedWhateverTheCharacterCount() {
+        var validator = Validator()
+        let stacked = "x" + String(repeating: "\u{301}", count: 600)
+        #expect(stacked.count == 1)
+        #expect(validator.string(["s": .string(stacked)], "s", length: 1...128) == nil)
+        #expect(validator.errors.first?.message.contains("bytes of UTF-8") == true)
+        var fresh = Validator()
+        #expect(fresh.string(["s": .string(String(repeating: "😀", count: 128))], "s", length: 1...128) != nil)
+        #expect(fresh.string(["s": "abcdef"], "s", length: 1...10, maxBytes: 5) == nil)
+    }
+
     @Test func nullCountsAsMissing() {
         var validator = Validator()
         #expect(validator.int(["n": nil], "n", in: 0...1) == nil)

@@ -47,7 +47,7 @@ public struct Validator: Sendable {
 
     public mutating func string(
         _ object: [String: JSONValue], _ key: String, path: String? = nil,
-        required: Bool = true, length: ClosedRange<Int> = 1...1024
+        required: Bool = true, length: ClosedRange<Int> = 1...1024, maxBytes: Int? = nil
     ) -> String? {
         let field = path ?? key
         guard let value = present(object, key, field: field, required: required) else { return nil }
@@ -57,6 +57,14 @@ public struct Validator: Sendable {
         }
         guard length.contains(text.count) else {
             fail(field, "must have \(length.lowerBound) to \(length.upperBound) characters, got \(text.count)")
+            return nil
+        }
+        // What storage sees is bytes: a character may carry any number of combining marks, so
+        // the limit is also `maxBytes` of UTF-8 (by default what the characters allowed take
+        // at 4 bytes each), which keeps every stored key within PostgreSQL's index row size.
+        let bytes = text.utf8.count
+        guard bytes <= (maxBytes ?? length.upperBound * 4) else {
+            fail(field, "must be at most \(maxBytes ?? length.upperBound * 4) bytes of UTF-8, got \(bytes)")
             return nil
         }
         return text
