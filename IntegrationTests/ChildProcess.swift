@@ -27,6 +27,21 @@ enum ChildProcess {
         return status == 0
     }
 
+    /// Runs `path` with `arguments` and returns what it printed (its errors discarded). Blocks:
+    /// call it through `offThePool`.
+    static func output(_ path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Spawning and waiting block; a thread of its own keeps them off the cooperative pool,
     /// whose two threads here the other tests' timers need.
     static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -16,20 +16,9 @@ import UsersAPIStub
     /// Runs headless Chromium (Debian's `chromium`, installed by scripts/test) and returns stdout,
     /// on a thread of its own: the wait blocks for seconds.
     static func chromium(_ arguments: [String]) async throws -> String {
-        try await ChildProcess.offThePool { try chromiumNow(arguments) }
-    }
-
-    private static func chromiumNow(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try await ChildProcess.offThePool {
+            try ChildProcess.output("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments)
+        }
     }
 
     static func get(_ client: any TestClientProtocol, _ uri: String) async throws -> JSONValue {

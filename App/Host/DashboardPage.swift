@@ -1,10 +1,11 @@
 import FeatureKit
 import Foundation
+import Logging
 import Synchronization
 
-/// `/dashboard`: one self-contained HTML page (inline CSS and SVG, no external assets) with
+/// `/dashboard`: one HTML page (inline SVG, the stylesheet from `/pages.css`, no script) with
 /// the process's uptime, request rate and p99 per route, and every enabled feature's section.
-/// It reloads itself every 5 seconds.
+/// It reloads itself every 5 seconds. Served under `Response.pagePolicy`: nothing inline runs.
 final class DashboardPage: Sendable {
     private let started = ContinuousClock.now
     private let tallies: RouteTallies
@@ -17,10 +18,10 @@ final class DashboardPage: Sendable {
         self.features = features
     }
 
-    func render() async -> String {
+    func render(logger: Logger) async -> String {
         let sections = await withTaskGroup(of: (Int, String).self) { group in
             for (index, mounted) in features().enumerated() {
-                group.addTask { (index, await Self.section(mounted)) }
+                group.addTask { (index, await Self.section(mounted, logger: logger)) }
             }
             return await group.reduce(into: [(Int, String)]()) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
         }
@@ -28,7 +29,8 @@ final class DashboardPage: Sendable {
         return """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Switchyard dashboard</title>
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <style>\(Self.style)</style></head><body>
+            <meta http-equiv="refresh" content="5">
+            <link rel="stylesheet" href="/pages.css"></head><body>
             <h1>Switchyard</h1>
             <section id="process" data-feature="process"><h2>Process</h2>
             \(HTML.figure("Uptime (s)", String(uptime), metric: "process.uptime"))
@@ -36,12 +38,11 @@ final class DashboardPage: Sendable {
             </section>
             \(sections.joined(separator: "\n"))
             <p class="foot">Reloads every 5 s. JSON: <a href="/features">/features</a>, <a href="/metrics">/metrics</a>, <a href="/docs">/docs</a>.</p>
-            <script>setTimeout(function () { location.reload(); }, 5000);</script>
             </body></html>
             """
     }
 
-    private static func section(_ mounted: MountedFeature) async -> String {
+    private static func section(_ mounted: MountedFeature, logger: Logger) async -> String {
         let id = HTML.escape(mounted.id)
         do {
             guard let section = try await mounted.feature.dashboard() else { return "" }
@@ -49,8 +50,11 @@ final class DashboardPage: Sendable {
                 "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(HTML.escape(section.title)) <small>\(id)</small></h2>\(section.body)</section>"
         } catch {
             // A feature whose store is down shows that, and the rest of the page still renders.
+            // The public page names no hosts or users: the error itself goes to the log.
+            logger.warning("dashboard section unavailable", metadata: ["feature": "\(mounted.id)", "error": "\(error)"])
+            let apiError = ErrorEnvelopeMiddleware<AppRequestContext>.apiError(for: error)
             return
-                "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(id)</h2><p class=\"error\">Unavailable: \(HTML.escape("\(error)"))</p></section>"
+                "<section id=\"feature-\(id)\" data-feature=\"\(id)\"><h2>\(id)</h2><p class=\"error\">Unavailable: \(HTML.escape(apiError.message))</p></section>"
         }
     }
 
@@ -73,6 +77,7 @@ final class DashboardPage: Sendable {
         return HTML.table(["Route", "Requests/s", "p99 (ms)"], rows, metric: "process.routes")
     }
 
+    /// The stylesheet of every page (`/pages.css`).
     static let style = """
         body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:980px}
         section{border:1px solid #ddd;border-radius:6px;padding:0 1em 1em;margin:1em 0}

@@ -96,9 +96,15 @@ enum OpenAPIDocument {
                 ]),
             extra: OpenAPI.errors([503])),
         "/docs": operation("Swagger UI over this document", html("Interactive API documentation")),
+        "/docs.js": operation(
+            "The script that starts Swagger UI on /docs",
+            ["description": "JavaScript", "content": ["text/javascript": ["schema": ["type": "string"]]]]),
         "/dashboard": operation(
             "What the system is doing: every enabled feature, uptime, request rate and p99 per route",
-            html("Self-contained HTML page that reloads every 5 s")),
+            html("HTML page that reloads every 5 s; no script")),
+        "/pages.css": operation(
+            "The stylesheet of the HTML pages",
+            ["description": "CSS", "content": ["text/css": ["schema": ["type": "string"]]]]),
         "/metrics": operation(
             "Prometheus metrics",
             ["description": "Prometheus text format", "content": ["text/plain": ["schema": ["type": "string"]]]]),

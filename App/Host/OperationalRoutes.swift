@@ -1,6 +1,7 @@
 import FeatureKit
 import Foundation
 import Hummingbird
+import Logging
 import Prometheus
 import SwitchyardJSON
 
@@ -13,11 +14,11 @@ struct OperationalRoutes {
     let features: @Sendable () -> [MountedFeature]
     let docsAssetsURL: String
 
-    static let paths = ["/health", "/ready", "/metrics", "/features", "/openapi.json", "/docs", "/dashboard"]
+    static let paths = ["/health", "/ready", "/metrics", "/features", "/openapi.json", "/docs", "/docs.js", "/dashboard", "/pages.css"]
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/health") { _, _ in Response.json(["status": "ok"]) }
-        router.get("/ready") { _, _ in try await readiness() }
+        router.get("/ready") { _, context in try await readiness(logger: context.logger) }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -35,9 +36,12 @@ struct OperationalRoutes {
             ])
         }
         let docs = DocsPage.swaggerUI(assetsURL: docsAssetsURL)
-        router.get("/docs") { _, _ in Response.html(docs) }
+        let docsPolicy = DocsPage.policy(assetsURL: docsAssetsURL)
+        router.get("/docs") { _, _ in Response.html(docs, policy: docsPolicy) }
+        router.get("/docs.js") { _, _ in Response.text(DocsPage.script, type: "text/javascript; charset=utf-8") }
+        router.get("/pages.css") { _, _ in Response.text(DashboardPage.style, type: "text/css; charset=utf-8") }
         let dashboard = DashboardPage(tallies: tallies, features: features)
-        router.get("/dashboard") { _, _ in Response.html(await dashboard.render()) }
+        router.get("/dashboard") { _, context in Response.html(await dashboard.render(logger: context.logger)) }
         let rootIsTaken = features().contains { mounted in
             mounted.routes.contains { $0.method == "GET" && $0.path == "/" }
         }
@@ -53,8 +57,9 @@ struct OperationalRoutes {
         }
     }
 
-    /// Runs every check at once; 503 with one detail per failing dependency.
-    private func readiness() async throws -> Response {
+    /// Runs every check at once; 503 with one detail per failing dependency, naming it and its
+    /// state only: the reason (hosts, ports, users) goes to the log, not to a public answer.
+    private func readiness(logger: Logger) async throws -> Response {
         let results = await withTaskGroup(of: (String, String?).self) { group in
             for check in healthChecks() {
                 group.addTask { (check.name, await check.problem()) }
@@ -63,10 +68,13 @@ struct OperationalRoutes {
         }
         let failures = results.compactMap { name, problem in problem.map { (name, $0) } }.sorted { $0.0 < $1.0 }
         guard failures.isEmpty else {
+            for (name, problem) in failures {
+                logger.warning("not ready", metadata: ["dependency": "\(name)", "problem": "\(problem)"])
+            }
             let names = failures.map(\.0).joined(separator: ", ")
             throw APIError(
                 .serviceUnavailable, code: "DEPENDENCY_UNAVAILABLE", message: "Not ready: \(names) unreachable.",
-                details: failures.map { ["field": .string($0.0), "message": .string($0.1)] })
+                details: failures.map { ["field": .string($0.0), "message": "unreachable"] })
         }
         return .json([
             "status": "ready",
@@ -76,9 +84,16 @@ struct OperationalRoutes {
 }
 
 extension Response {
-    static func html(_ text: String) -> Response {
+    /// The pages' Content-Security-Policy: no script at all, styles from this server only.
+    static let pagePolicy = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+    static func html(_ text: String, policy: String = pagePolicy) -> Response {
         Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: policy],
             body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func text(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -14,7 +14,7 @@ struct PathStatsOriginalRoutes: Sendable {
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
         routes.get("/api/**") { request, _ in
             let counted = try await service.hit(requestPath: pathAfterPrefix(request, prefix: prefix))
-            return Self.text("Request \(counted.path) finished")
+            return Self.text("Request \(HTML.escape(counted.path)) finished")
         }
         routes.get("/stats") { _, _ in try await rankingResponse(service, offset: 0, limit: nil, Self.ranking, chunks) }
         routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken))
@@ -28,8 +28,11 @@ struct PathStatsOriginalRoutes: Sendable {
     static let ranking = RankingFormat(
         opening: #"{"URL request counts":["#, closing: "]}", pathKey: "url", countKey: "request_count")
 
-    /// Flask's answer to a view that returns a string.
+    /// Flask's answer to a view that returns a string (HTML, so any text in it is escaped); no
+    /// script may run in it.
     static func text(_ body: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: "default-src 'none'"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

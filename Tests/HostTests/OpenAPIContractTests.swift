@@ -35,9 +35,7 @@ import Testing
                 return "\(parts[0]) \(Self.shape(String(parts[1])))"
             })
         #expect(served.subtracting(documented).isEmpty, "undocumented: \(served.subtracting(documented).sorted())")
-        let operational = Set([
-            "GET /health", "GET /ready", "GET /metrics", "GET /features", "GET /openapi.json", "GET /docs", "GET /dashboard", "GET /",
-        ])
+        let operational = Set(OperationalRoutes.paths.map { "GET \($0)" } + ["GET /"])
         #expect(
             documented.subtracting(served).subtracting(operational).isEmpty,
             "documented but not served: \(documented.subtracting(served).subtracting(operational).sorted())")

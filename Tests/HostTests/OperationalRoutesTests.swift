@@ -1,5 +1,6 @@
 import FeatureKit
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
@@ -12,6 +13,12 @@ import Testing
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 #expect(response.text.contains(#"<script src="https://assets.example.org/swagger/swagger-ui-bundle.js">"#))
                 #expect(response.text.contains(#"href="https://assets.example.org/swagger/swagger-ui.css""#))
+                #expect(response.text.contains(#"<script src="/docs.js">"#))
+                #expect(!response.text.contains("<script>"))
+                let policy = response.headers[.contentSecurityPolicy] ?? ""
+                #expect(policy.contains("script-src 'self' https://assets.example.org;"), "\(policy)")
+            }
+            try await client.execute(uri: "/docs.js", method: .get) { response in
                 #expect(response.text.contains(#"url: "/openapi.json""#))
             }
             try await client.execute(uri: "/", method: .get) { response in
@@ -23,7 +30,9 @@ import Testing
                 #expect(response.text.contains(#"data-metric="process.uptime""#))
                 // The test feature has no dashboard section: nothing but the process is shown.
                 #expect(!response.text.contains("data-feature=\"echo\""))
-                #expect(!response.text.contains("<link") && !response.text.contains("<script src"))
+                #expect(!response.text.contains("<script"))
+                #expect(response.text.contains(#"<link rel="stylesheet" href="/pages.css">"#))
+                #expect(response.headers[.contentSecurityPolicy] == Response.pagePolicy)
             }
         }
     }
