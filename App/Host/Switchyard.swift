@@ -39,11 +39,15 @@ public struct Switchyard: Sendable {
         // Middleware applies only to routes added after it, so it all goes first.
         let tallies = RouteTallies()
         router.add(middleware: RequestMetricsMiddleware(registry: registry, tallies: tallies))
-        router.add(middleware: PayloadTooLargeClose())
+        router.add(middleware: RefusedBodyDrain())
         router.add(
             middleware: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first))
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
-        router.add(middleware: EventLoopAffinityMiddleware(largeBodyConcurrency: settings.largeBodyConcurrency))
+        router.add(
+            middleware: EventLoopAffinityMiddleware(
+                largeBodyTurns: LargeBodyTurns(
+                    concurrency: settings.largeBodyConcurrency, wait: .seconds(30), maxQueued: settings.largeBodyQueue,
+                    maxQueuedBytes: settings.largeBodyQueueBytes)))
         let features = mounted
         OperationalRoutes(
             registry: registry, tallies: tallies, healthChecks: { infrastructure.healthChecks }, features: { features },

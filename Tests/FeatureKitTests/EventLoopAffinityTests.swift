@@ -45,7 +45,7 @@ import Testing
     static func router(_ log: Log, decode: @escaping @Sendable (String) -> Void) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware())
-        router.add(middleware: EventLoopAffinityMiddleware(largeBodyConcurrency: 1))
+        router.add(middleware: EventLoopAffinityMiddleware(largeBodyTurns: LargeBodyTurns(concurrency: 1, wait: .seconds(30))))
         router.post("/big/{name}") { request, context -> String in
             let name = try context.parameters.require("name")
             try await request.jsonBody(context: context) { _ in

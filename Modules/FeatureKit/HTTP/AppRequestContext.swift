@@ -8,7 +8,7 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// The event loop of the request's connection.
     public let eventLoop: any EventLoop
-    /// The request's connection, for the rare answer that must end it (`PayloadTooLargeClose`).
+    /// The request's connection, for the rare answer that must end it (`RefusedBodyDrain`).
     public let channel: any Channel
     /// Set by `EventLoopAffinityMiddleware` on requests with a large body: parsing it takes a turn.
     public var largeBodyTurns: LargeBodyTurns?

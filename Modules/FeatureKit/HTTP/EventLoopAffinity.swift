@@ -46,8 +46,8 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
     public static let largeBody = 64 * 1024
     let largeBodyTurns: LargeBodyTurns
 
-    public init(largeBodyConcurrency: Int = 1, largeBodyWait: Duration = .seconds(30)) {
-        largeBodyTurns = LargeBodyTurns(concurrency: largeBodyConcurrency, wait: largeBodyWait)
+    public init(largeBodyTurns: LargeBodyTurns = LargeBodyTurns(concurrency: 1, wait: .seconds(30))) {
+        self.largeBodyTurns = largeBodyTurns
     }
 
     public func handle(

@@ -12,8 +12,9 @@ extension Request {
     }
 
     /// The body parsed and then decoded by `decode` (validation into the route's own values).
-    /// A large body is read first and then parsed and decoded in one of the context's
-    /// `largeBodyTurns`, since both are CPU work in proportion to its size.
+    /// A large body holds a place in the context's `largeBodyTurns` queue before it is read,
+    /// and is parsed and decoded in one of its turns, since both are CPU work in proportion to
+    /// its size.
     public func jsonBody<T>(
         context: AppRequestContext, limit: Int? = nil, anyMediaType: Bool = false, decode: (JSONValue) throws -> T
     ) async throws -> T {
@@ -23,13 +24,14 @@ extension Request {
                 .unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE",
                 message: "Content-Type must be application/json, not \(mediaType).")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge("The request body is over \(limit) bytes.")
+        func collected() async throws -> ByteBuffer {
+            do {
+                return try await body.collect(upTo: limit)
+            } catch is NIOTooManyBytesError {
+                throw APIError.payloadTooLarge("The request body is over \(limit) bytes.")
+            }
         }
-        func parsed() throws -> T {
+        func parsed(_ buffer: ByteBuffer) throws -> T {
             let value: JSONValue
             do {
                 value = try JSONParser.parse(Array(buffer.readableBytesView))
@@ -38,10 +40,12 @@ extension Request {
             }
             return try decode(value)
         }
-        if buffer.readableBytes > EventLoopAffinityMiddleware.largeBody, let turns = context.largeBodyTurns {
-            return try await turns.run(parsed)
+        // Set for a body declared large or of unknown length (`EventLoopAffinityMiddleware`).
+        if let turns = context.largeBodyTurns {
+            let declared = headers[.contentLength].flatMap { Int($0) }.map { min($0, limit) } ?? limit
+            return try await turns.run(reserving: declared, read: collected, work: parsed)
         }
-        return try parsed()
+        return try parsed(try await collected())
     }
 
     static func mediaType(_ contentType: String) -> String {

@@ -1,7 +1,8 @@
 import Hummingbird
 import NIOCore
 
-/// After a 413 the rest of an oversized body is not wanted, but a client that sends its whole
+/// After a 413 (too large) or a 429 (no room to wait) the rest of the body is not wanted, but a
+/// client that sends its whole
 /// body before it reads (urllib, requests, most simple clients) only sees the answer if the body
 /// is read: left unread, its send blocks, and closing the connection under it is a broken pipe.
 /// So, as nginx's lingering close does: the answer is written, the connection's output closed
@@ -10,7 +11,7 @@ import NIOCore
 ///
 /// A request body can be iterated once; the handler gets one read through an iterator this
 /// middleware keeps, so that it can go on reading where the handler stopped.
-public struct PayloadTooLargeClose: RouterMiddleware {
+public struct RefusedBodyDrain: RouterMiddleware {
     public typealias Context = AppRequestContext
     let drainTime: TimeAmount
     let drainBytes: Int
@@ -29,7 +30,7 @@ public struct PayloadTooLargeClose: RouterMiddleware {
         var request = request
         request.body = RequestBody(asyncSequence: SharedBody(shared: shared))
         var response = try await next(request, context)
-        guard response.status == .contentTooLarge else { return response }
+        guard response.status == .contentTooLarge || response.status == .tooManyRequests, !shared.finished else { return response }
         let (body, channel, drainTime, drainBytes) = (response.body, context.channel, drainTime, drainBytes)
         response.headers[.connection] = "close"
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
@@ -56,13 +57,17 @@ public struct PayloadTooLargeClose: RouterMiddleware {
 /// One request body iterator, used by one task at a time: the handler, then the middleware.
 final class SharedBodyIterator: @unchecked Sendable {
     private var iterator: RequestBody.AsyncIterator
+    /// The whole body has been read: nothing is left to drain.
+    private(set) var finished = false
 
     init(_ body: RequestBody) {
         iterator = body.makeAsyncIterator()
     }
 
     func next() async throws -> ByteBuffer? {
-        try await iterator.next()
+        let part = try await iterator.next()
+        if part == nil { finished = true }
+        return part
     }
 }
 
