@@ -86,10 +86,11 @@ struct AreaModeService: Sendable {
         try await store.areas()
     }
 
-    /// Random events, applied through `ingest` in batches like any client's.
+    /// Random events, applied through `ingest` in batches like any client's, on a bulk thread
+    /// (drawing and modelling up to 2 million events is CPU work no event loop should do).
     /// One generator run at a time per process: each can write a million events.
     func generate(_ parameters: GenerationParameters, random: RandomSource) async throws -> IngestReport {
-        try await generators.run { try await runGenerator(parameters, random: random) }
+        try await offTheEventLoops { try await generators.run { try await runGenerator(parameters, random: random) } }
     }
 
     private func runGenerator(_ parameters: GenerationParameters, random: RandomSource) async throws -> IngestReport {

@@ -9,6 +9,10 @@ import Testing
 
 @testable import AreaMode
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Every area-mode route through the router, over the in-memory store and cache.
 @Suite struct AreaModeRoutesTests {
     let store = InMemoryAreaModeStore()
@@ -106,6 +110,37 @@ import Testing
             #expect(try await client.json(.post, "/area-mode/generate_data?count=10").0 == .ok)
         }
     }
+
+    #if canImport(Glibc)
+        /// The generator draws and models its events on a bulk thread (lower priority, off the
+        /// event loops), whichever thread its request came in on.
+        @Test func theGeneratorRunsOffTheEventLoops() async throws {
+            let store = NicenessStore()
+            let routes = AreaModeRoutes(
+                service: AreaModeService(store: store, cache: cache, metrics: NOOPMetricsHandler.instance),
+                random: .seeded(3), maxBodySize: 1 << 20, adminToken: nil)
+            try await routeTestApplication(prefix: "/area-mode") { routes.addRoutes(to: $0) }.test(.live) { client in
+                let response = try await client.execute(uri: "/area-mode/generate_data?count=20000", method: .post)
+                #expect(response.status == .ok)
+                let seen = store.niceness.withLock { $0 }
+                #expect(!seen.isEmpty && seen.allSatisfy { $0 >= 10 }, "\(seen)")
+            }
+        }
+
+        /// Records the niceness of the thread each batch is applied from.
+        final class NicenessStore: AreaModeStore {
+            let inner = InMemoryAreaModeStore()
+            let niceness = Mutex<[Int32]>([])
+
+            func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
+                let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                niceness.withLock { $0.append(current) }
+                return try await inner.apply(events)
+            }
+            func stats(area: Int) async throws -> AreaStats { try await inner.stats(area: area) }
+            func areas() async throws -> [AreaSummary] { try await inner.areas() }
+        }
+    #endif
 
     /// A store whose first batch waits until the test releases it.
     final class HeldStore: AreaModeStore {

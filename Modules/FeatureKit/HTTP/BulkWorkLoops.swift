@@ -28,3 +28,10 @@ enum BulkWorkLoops {
     /// The executor of the next bulk thread, round robin.
     static func next() -> EventLoopTaskExecutor { .on(group.next()) }
 }
+
+/// Runs `work` on a bulk thread: for a request whose CPU work is large whatever its body (a
+/// generator of a million events), which on its connection's event loop would stall every
+/// other connection that loop serves.
+public func offTheEventLoops<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+    try await withTaskExecutorPreference(BulkWorkLoops.next(), operation: work)
+}
