@@ -253,7 +253,7 @@ func withUpstream(_ body: @escaping @Sendable (String, UpstreamProbe) async thro
         }
     }
 
-    @Test func shutdownCancelsInFlightAndFreesEveryHandle() async throws {
+    @Test(.timeLimit(.minutes(1))) func shutdownCancelsInFlightAndFreesEveryHandle() async throws {
         try await withUpstream { base, _ in
             let client = HTTPClient()
             let pending = Task { try await client.get("\(base)/slow?ms=2000") }
@@ -269,7 +269,7 @@ func withUpstream(_ body: @escaping @Sendable (String, UpstreamProbe) async thro
 
     /// Shutdown racing hundreds of requests and cancellations: every caller gets an answer or
     /// an error, nothing touches the freed multi handle, nothing is left alive.
-    @Test func shutdownRacingRequestsAndCancellations() async throws {
+    @Test(.timeLimit(.minutes(1))) func shutdownRacingRequestsAndCancellations() async throws {
         try await withUpstream { base, _ in
             for _ in 0..<5 {
                 let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 32))

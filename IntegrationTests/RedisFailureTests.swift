@@ -1,10 +1,15 @@
 import Foundation
-import Redis
 import Synchronization
 import Testing
 
+@testable import Redis
+
 /// Failure handling against private redis-server processes that the tests kill and restart.
 @Suite(.serialized) struct RedisFailureTests {
+    final class Tally: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
     final class LoadProgress: Sendable {
         let successes = Atomic<Int>(0)
         let killed = Atomic<Bool>(false)
@@ -126,6 +131,39 @@ import Testing
         await client.close()
     }
 
+    /// A connection whose server stopped answering holds at most `maximumPending` commands
+    /// waiting for replies; callers past that fail at once instead of queueing behind it.
+    @Test(.timeLimit(.minutes(2))) func pendingCommandsAreCapped() async throws {
+        let server = RedisProcess()
+        try await server.start()
+        let proxy = try await ChaosProxy(target: "127.0.0.1:\(server.port)")
+        defer { proxy.stop() }
+        let client = RedisClient(
+            configuration: try RedisConfiguration(url: "redis://\(proxy.address)/0", connections: 1, commandTimeout: .seconds(60)))
+        #expect(try await client.send("PING") == .status("PONG"))
+        try await proxy.set(.blackhole)
+        let extra = 50
+        let refusedAtOnce = Tally()
+        let callers = (0..<(RedisChannelHandler.maximumPending + extra)).map { _ in
+            Task {
+                do {
+                    _ = try await client.send("GET", "k")
+                } catch let error as RedisError where error.description.contains("already wait for replies") {
+                    refusedAtOnce.value.add(1, ordering: .relaxed)
+                } catch {
+                    // The rest fail once the proxy cuts the connection.
+                }
+            }
+        }
+        // The overflow is refused while the rest still wait (their timeout is a minute away).
+        while refusedAtOnce.value.load(ordering: .relaxed) < extra { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(refusedAtOnce.value.load(ordering: .relaxed) == extra)
+        try await proxy.set(.cut)
+        for caller in callers { await caller.value }
+        await client.close()
+        await server.kill()
+    }
+
     /// Commands that would change or block the shared connection for every caller are refused
     /// before anything is sent, and the connection carries on.
     @Test func stateChangingCommandsAreRefused() async throws {
@@ -133,6 +171,7 @@ import Testing
         for command in [
             RedisCommand("SELECT", 2), RedisCommand("BLPOP", "k", 1), RedisCommand("SUBSCRIBE", "c"), RedisCommand("client", "reply", "off"),
             RedisCommand("WATCH", "k"), RedisCommand("MULTI"), RedisCommand("XREAD", "BLOCK", 10, "STREAMS", "s", "$"),
+            RedisCommand("SYNC"), RedisCommand("PSYNC", "?", -1), RedisCommand("REPLCONF", "listening-port", 1),
         ] {
             await #expect(throws: RedisError.refused(command.name)) { try await client.send(command) }
         }

@@ -69,12 +69,13 @@ public final class CoalescedCalls<Answer: Sendable>: Sendable {
             result = .failure(error)
         }
         if case .failure(let error) = result, error is CancellationError, Task.isCancelled, let first = followers.first {
-            // The call gave up because this caller did, not for the others: one of them calls.
+            // The call gave up because this caller did, not for the others: one of them calls,
+            // and it alone; those gathered meanwhile go on waiting for its call to end.
             first.resume(returning: .lead(Array(followers.dropFirst())))
-        } else {
-            for (index, follower) in followers.enumerated() {
-                follower.resume(returning: .answer(result.map { $0[index + 1] }))
-            }
+            return try result.get()[0]
+        }
+        for (index, follower) in followers.enumerated() {
+            follower.resume(returning: .answer(result.map { $0[index + 1] }))
         }
         let next = gathering.withLock { gathering in
             let next = gathering[key] ?? []

@@ -27,16 +27,16 @@ struct RedisPathStatsStore: PathStatsStore {
     let key: String
 
     func hit(_ path: String, times: Int) async throws -> Int64 {
-        Int64(-(try await redis.zincrby(key, -Double(times), path)))
+        try Self.count(fromScore: try await redis.zincrby(key, -Double(times), path))
     }
 
     func count(of path: String) async throws -> Int64 {
-        Int64(-(try await redis.zscore(key, path) ?? 0))
+        try Self.count(fromScore: try await redis.zscore(key, path) ?? 0)
     }
 
     func counts(of paths: [String]) async throws -> [Int64] {
         let replies = try await redis.pipeline(paths.map { RedisCommand("ZSCORE", key, $0) }).throwingErrors()
-        return replies.map { Int64(-($0.double ?? 0)) }
+        return try replies.map { try Self.count(fromScore: $0.double ?? 0) }
     }
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {
@@ -45,8 +45,17 @@ struct RedisPathStatsStore: PathStatsStore {
     }
 
     /// Scores are negated counts, so that rank 0 is the most hit.
-    static func pathCount(_ pair: (member: ArraySlice<UInt8>, score: Double)) -> PathCount {
-        PathCount(path: String(decoding: pair.member, as: UTF8.self), count: Int64(-pair.score))
+    static func pathCount(_ pair: (member: ArraySlice<UInt8>, score: Double)) throws -> PathCount {
+        PathCount(path: String(decoding: pair.member, as: UTF8.self), count: try count(fromScore: pair.score))
+    }
+
+    /// The count a score stands for. A score the product never wrote (infinite, NaN, a fraction,
+    /// beyond Int64: the set was changed by hand) is a clear 503, not a trap.
+    static func count(fromScore score: Double) throws -> Int64 {
+        guard let count = Int64(exactly: -score) else {
+            throw RedisError.unexpectedReply("a path's score \(score) is not a negated count")
+        }
+        return count
     }
 
     func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount]) {
@@ -57,7 +66,7 @@ struct RedisPathStatsStore: PathStatsStore {
         guard case .integer(let total) = replies[0], let pairs = replies[1].membersWithScores else {
             throw RedisError.unexpectedReply("ZCARD/ZRANGE: \(replies)")
         }
-        let ranking = limit > 0 ? pairs.map(Self.pathCount) : []
+        let ranking = limit > 0 ? try pairs.map(Self.pathCount) : []
         return (total, ranking)
     }
 }

@@ -23,13 +23,14 @@ public final class RedisClient: Sendable {
     }
 
     /// Commands that change a connection's state (database, transaction, subscriptions, reply
-    /// mode, authentication) or block it: on a connection every caller shares, one caller's
+    /// mode, authentication, a replication stream) or block it: on a connection every caller shares, one caller's
     /// command would change or stall everyone's. `transaction(_:)` sends MULTI/EXEC itself, in
     /// one write no other caller's command can split.
     static let refusedCommands: Set<String> = [
         "SELECT", "SWAPDB", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
         "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "RESET", "QUIT", "AUTH", "HELLO", "CLIENT", "BLPOP",
         "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF", "XREAD", "XREADGROUP",
+        "SYNC", "PSYNC", "REPLCONF",
     ]
 
     static func check(_ commands: [RedisCommand]) throws {

@@ -24,13 +24,14 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// True for failures of the connection rather than of the command, and for the error
-    /// replies of a Redis that cannot serve commands just now (loading its data after a
-    /// restart, busy with a script, a replica cut off or read-only, out of memory): callers
-    /// answer 503, and the same request succeeds once Redis is back.
+    /// True for failures of the connection rather than of the command, for the error replies
+    /// of a Redis that cannot serve commands just now (loading its data after a restart, busy
+    /// with a script, a replica cut off or read-only, out of memory), and for replies that hold
+    /// what the product never wrote (a score that is no count): callers answer 503, and the same
+    /// request succeeds once Redis is back or mended.
     public var isUnavailable: Bool {
         switch self {
-        case .unavailable, .timeout: true
+        case .unavailable, .timeout, .unexpectedReply: true
         case .server(let message): Self.transientReplies.contains(message.prefix { $0 != " " })
         default: false
         }

@@ -144,4 +144,70 @@ import Testing
         await #expect(throws: CancellationError.self) { try await cancelled.value }
         #expect(try await follower.value == 3)
     }
+
+    /// Calls that stay out until released, counting how many run at once.
+    final class HeldCalls: Sendable {
+        private let running = Atomic<Int>(0)
+        private let most = Atomic<Int>(0)
+        private let releases = Atomic<Int>(0)
+
+        var isRunning: Bool { running.load(ordering: .sequentiallyConsistent) > 0 }
+        var mostAtOnce: Int { most.load(ordering: .sequentiallyConsistent) }
+
+        func call(_ callers: Int, answer: Int) async throws -> [Int] {
+            let now = running.add(1, ordering: .sequentiallyConsistent).newValue
+            most.max(now, ordering: .sequentiallyConsistent)
+            defer { running.subtract(1, ordering: .sequentiallyConsistent) }
+            // Polls for a release (each ends one call), so two calls at once fail the count, not the test.
+            while true {
+                try Task.checkCancellation()
+                let left = releases.load(ordering: .sequentiallyConsistent)
+                if left > 0, releases.compareExchange(expected: left, desired: left - 1, ordering: .sequentiallyConsistent).exchanged { break }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            return Array(repeating: answer, count: callers)
+        }
+
+        func releaseOne() { releases.add(1, ordering: .sequentiallyConsistent) }
+
+        /// Waits (hang guard: 30 s) until a call is out.
+        func waitUntilRunning() async throws {
+            let start = ContinuousClock.now
+            while !isRunning {
+                try #require(ContinuousClock.now - start < .seconds(30), "no call started")
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+    }
+
+    /// After a cancelled leader, exactly one call runs at a time: the follower it hands over to,
+    /// and only after it the callers who gathered during the cancelled call.
+    @Test func aCancelledLeaderHandsOverToExactlyOneLeader() async throws {
+        let calls = CoalescedCalls<Int>()
+        let held = HeldCalls()
+        let first = Task { try await calls.answer(for: "k") { try await held.call($0, answer: 1) } }
+        try await held.waitUntilRunning()
+        // A and B gather for the second call; A will lead it and be cancelled in it.
+        let leader = Task { try await calls.answer(for: "k") { try await held.call($0, answer: 2) } }
+        try await Self.waitUntil(calls, gathers: 1, for: "k")
+        let follower = Task { try await calls.answer(for: "k") { try await held.call($0, answer: 3) } }
+        try await Self.waitUntil(calls, gathers: 2, for: "k")
+        held.releaseOne()
+        #expect(try await first.value == 1)
+        // The second call is out; C and D gather for the third.
+        try await held.waitUntilRunning()
+        let late = (0..<2).map { index in Task { try await calls.answer(for: "k") { try await held.call($0, answer: 4 + index) } } }
+        try await Self.waitUntil(calls, gathers: 2, for: "k")
+        leader.cancel()
+        await #expect(throws: CancellationError.self) { try await leader.value }
+        // B now calls for itself; C and D wait for it, then share the next call.
+        try await held.waitUntilRunning()
+        held.releaseOne()
+        #expect(try await follower.value == 3)
+        try await held.waitUntilRunning()
+        held.releaseOne()
+        let answers = [try await late[0].value, try await late[1].value]
+        #expect(answers.allSatisfy { $0 == answers[0] } && answers[0] >= 4)
+        #expect(held.mostAtOnce == 1)
+    }
 }
