@@ -35,7 +35,7 @@ import Testing
         """
 
     @Test(arguments: [11 << 20, 100 << 20]) func clientsThatSendFirstReadThe413(size: Int) async throws {
-        try await TestEnvironment.withEveryFeature(mode: .live) { client in
+        try await TestEnvironment.withEveryFeature(["FEATURES": "products-orders"], mode: .live) { client in
             let url = "http://127.0.0.1:\(client.port!)/products-orders/products"
             let python = try await ChildProcess.offThePool { try ChildProcess.output("/usr/bin/python3", ["-c", Self.urllib, url, String(size)]) }
             #expect(python.hasPrefix("413 "), "\(python)")
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func aClientThatNeverStopsSendingIsCutOff() async throws {
-        try await TestEnvironment.withEveryFeature(mode: .live) { client in
+        try await TestEnvironment.withEveryFeature(["FEATURES": "products-orders"], mode: .live) { client in
             let output = try await ChildProcess.offThePool {
                 try ChildProcess.output("/usr/bin/python3", ["-c", Self.endless, "127.0.0.1", String(client.port!)])
             }

@@ -36,8 +36,8 @@ import Testing
     /// UTF-8 bytes, `/` separating what an HTML parser then reads as attributes), the original's
     /// percent-decodes it (`%22%CC%81%20onmouseover=...`).
     @Test(arguments: [
-        ([:], #"/path-stats/api/x"\#u{301}/onmouseover=alert(1)/"#),
-        (["FEATURES_PATH_STATS_API": "original"], "/path-stats/api/x%22%CC%81%20onmouseover=alert(1)%20data-x=%22%CC%81"),
+        (["FEATURES": "path-stats"], #"/path-stats/api/x"\#u{301}/onmouseover=alert(1)/"#),
+        (["FEATURES": "path-stats", "FEATURES_PATH_STATS_API": "original"], "/path-stats/api/x%22%CC%81%20onmouseover=alert(1)%20data-x=%22%CC%81"),
     ])
     func storedPathsAddNoAttributeToTheDashboard(environment: [String: String], attack: String) async throws {
         try await TestEnvironment.withEveryFeature(environment) { client in
@@ -64,7 +64,9 @@ import Testing
             }
         }
         // The original profile's echo of the path is HTML: the path in it is escaped.
-        try await TestEnvironment.withEveryFeature(["FEATURES_PATH_STATS_API": "original", "FEATURES_PATH_STATS_PREFIX": "/"]) { client in
+        try await TestEnvironment.withEveryFeature([
+            "FEATURES": "path-stats", "FEATURES_PATH_STATS_API": "original", "FEATURES_PATH_STATS_PREFIX": "/",
+        ]) { client in
             try await client.execute(uri: "/api/a%3Cb%3E%22c", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "Request /api/a&lt;b&gt;&quot;c finished")
@@ -77,7 +79,8 @@ import Testing
     /// port and libpq's or hiredis' words go to the log only.
     @Test func publicAnswersNameNoInternals() async throws {
         let port = TestPorts.take()
-        try await TestEnvironment.withEveryFeature(["REDIS_URL": "redis://127.0.0.1:\(port)/0", "REDIS_CONNECT_TIMEOUT": "0.2"]) { client in
+        let environment = ["FEATURES": "path-stats,products-orders", "REDIS_URL": "redis://127.0.0.1:\(port)/0", "REDIS_CONNECT_TIMEOUT": "0.2"]
+        try await TestEnvironment.withEveryFeature(environment) { client in
             let ready = try await client.execute(uri: "/ready", method: .get) { ($0.status, String(buffer: $0.body)) }
             #expect(ready.0 == .serviceUnavailable)
             #expect(ready.1.contains(#""field":"redis""#))

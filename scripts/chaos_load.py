@@ -5,16 +5,25 @@ PostgreSQL, phase by phase (`scripts/bench chaos`). Every request carries someth
 answer is one of: 2xx with the caller's own data, or a 502/503 JSON error envelope. Prints a
 JSON summary: wrong answers, unexpected ones, the slowest error, per-phase recovery, RSS.
 
+With --database-url, slow statements run beside the load all along: transactions that hold
+the orders and area-mode tables locked for 0.5-3 s, so the server's statements outlive their
+deadlines in flight. At the end, after a calm wait for settlements, every product's stock plus
+the quantities of its stored orders must equal the stock it was created with.
+
     chaos_load.py BASE --redis-control PORT --postgres-control PORT --server-pid PID
                   [--phase-seconds 20] [--phases 15] [--workers 32] [--deadline 5]
+                  [--database-url URL]
 """
 import argparse
 import asyncio
 import json
 import random
 import socket
+import subprocess
 import time
 import urllib.parse
+
+INITIAL_STOCK = 1000
 
 # (redis, postgres) per phase; a calm phase follows every fault, and the run ends calm.
 FAULTS = [("cut", "pass"), ("blackhole", "pass"), ("pass", "cut"), ("pass", "blackhole"),
@@ -132,7 +141,7 @@ class Load:
         if kind == 5 or not self.products:
             product = "chaos-" + nonce
             body = {"id": product, "title": product, "passenger_capacity": 1, "maximum_speed": 1,
-                    "in_stock": 1000}
+                    "in_stock": INITIAL_STOCK}
 
             def stored(b):
                 self.products.append(product)
@@ -197,6 +206,53 @@ class Load:
             self.samples.append(f"{route}: {status} {data[:200]!r}")
 
 
+def psql(url, sql):
+    return subprocess.run(["psql", url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True,
+                          timeout=120).stdout
+
+
+async def slow_statements(url, load):
+    """Holds the tables the features write locked for a while, again and again."""
+    loop = asyncio.get_running_loop()
+    held = 0
+    while load.running:
+        table = random.choice(["orders", "order_requests", "area_mode_sessions", "area_mode_counts"])
+        seconds = random.uniform(0.5, 3)
+        sql = f"BEGIN; LOCK TABLE {table} IN EXCLUSIVE MODE; SELECT pg_sleep({seconds:.2f}); COMMIT;"
+        await loop.run_in_executor(None, psql, url, sql)
+        held += 1
+        await asyncio.sleep(random.uniform(0, 1))
+    return held
+
+
+async def reconcile(load, url):
+    """Stock plus stored order quantities per product, against the stock it started with."""
+    loop = asyncio.get_running_loop()
+    connection = Connection(load.host, load.port)
+    mismatches, checked = [], 0
+    stored = {}
+    rows = await loop.run_in_executor(
+        None, psql, url, "SELECT product_id, sum(quantity) FROM order_details WHERE product_id LIKE 'chaos-%' GROUP BY 1")
+    for line in rows.splitlines():
+        product, quantity = line.split("|")
+        stored[product] = int(quantity)
+    for product in load.products:
+        status, data = await connection.request("GET", f"/products-orders/products/{product}")
+        if status != 200:
+            mismatches.append(f"{product}: {status}")
+            continue
+        checked += 1
+        stock = json.loads(data)["in_stock"]
+        if stock + stored.get(product, 0) != INITIAL_STOCK:
+            mismatches.append(f"{product}: stock {stock} + ordered {stored.get(product, 0)} != {INITIAL_STOCK}")
+    confirmed = {order for order, _ in load.orders}
+    ids = await loop.run_in_executor(None, psql, url, "SELECT o.id FROM orders o JOIN order_requests r ON r.order_id = o.id")
+    stored_after_error = len({int(line) for line in ids.split()} - confirmed)
+    connection.close()
+    return {"products_checked": checked, "stock_mismatches": len(mismatches), "mismatch_samples": mismatches[:10],
+            "orders_stored_after_an_error": stored_after_error}
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -207,10 +263,13 @@ async def main():
     parser.add_argument("--phases", type=int, default=15)
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--deadline", type=float, default=5)
+    parser.add_argument("--database-url")
+    parser.add_argument("--settle-seconds", type=float, default=20)
     args = parser.parse_args()
 
     load = Load(args.base, args.deadline)
     workers = [asyncio.create_task(load.worker()) for _ in range(args.workers)]
+    slow = asyncio.create_task(slow_statements(args.database_url, load)) if args.database_url else None
     phases = []
     loop = asyncio.get_running_loop()
     for redis_mode, postgres_mode in schedule(args.phases):
@@ -222,6 +281,7 @@ async def main():
                        "end": time.monotonic(), "rss_kib": rss_kib(args.server_pid)})
     load.running = False
     await asyncio.gather(*workers)
+    held = await slow if slow else 0
 
     counts = {}
     for _, _, outcome, _ in load.log:
@@ -248,6 +308,11 @@ async def main():
     report["worst_recovery_ms"] = max((phase["recovery_ms"] for phase in calm[1:]), default=0)
     first, last = phases[0]["rss_kib"], phases[-1]["rss_kib"]
     report["rss_growth_percent"] = round((last - first) * 100 / first, 1) if first else 0
+    if args.database_url:
+        # Unanswered orders are settled in the background once PostgreSQL answers again.
+        await asyncio.sleep(args.settle_seconds)
+        report["slow_statements"] = held
+        report.update(await reconcile(load, args.database_url))
     print(json.dumps(report, indent=1))
 
 

@@ -2,10 +2,13 @@
 # chaos: CHAOS_PHASES (15) phases of CHAOS_PHASE_SECONDS (20) of mixed traffic over every feature
 # (scripts/chaos_load.py, 32 clients) against a second server whose Redis and PostgreSQL are
 # behind scripts/chaos-proxy: calm phases alternate with Redis, PostgreSQL or both cut or
-# black-holed; the users API answers in 300 ms. Targets: 0 answers carrying another request's
-# data, 0 answers other than 2xx or a 502/503 envelope, no error slower than its deadline
-# (CHAOS_DEADLINE, 5 s: the longest single wait is the 2 s query timeout plus its 1 s grace),
-# every calm phase recovered by its half, RSS flat.
+# black-holed; the users API answers in 300 ms; all along, slow statements hold the tables the
+# features write locked for 0.5-3 s, so statements outlive their 2 s deadlines in flight.
+# Targets: 0 answers carrying another request's data, 0 answers other than 2xx or a 502/503
+# envelope (no 500), no error slower than its deadline (CHAOS_DEADLINE, 5 s: the longest single
+# wait is the 2 s query timeout plus its 1 s grace), every calm phase recovered by its half, RSS
+# flat, and after the settlements every product's stock plus its stored orders' quantities
+# equal to its initial stock (0 compensations of committed orders).
 scenario() {
     local dir="$STATE_DIR/chaos" port=$((PORT + 20))
     local redis_proxy=$((PORT + 21)) pg_proxy=$((PORT + 22)) redis_control=$((PORT + 23)) pg_control=$((PORT + 24))
@@ -41,7 +44,8 @@ PY
     wait_for_port "$port" "chaos server" 120
     python3 scripts/chaos_load.py "http://127.0.0.1:$port" --redis-control "$redis_control" \
         --postgres-control "$pg_control" --server-pid "$chaos_server" --phases "${CHAOS_PHASES:-15}" \
-        --phase-seconds "${CHAOS_PHASE_SECONDS:-20}" --deadline "${CHAOS_DEADLINE:-5}" >"$dir/report.json"
+        --phase-seconds "${CHAOS_PHASE_SECONDS:-20}" --deadline "${CHAOS_DEADLINE:-5}" \
+        --database-url "$DATABASE_URL" >"$dir/report.json"
     kill "$chaos_server" "$stub_pid" "$redis_proxy_pid" "$pg_proxy_pid" 2>/dev/null
     # Killed processes end non-zero; that is expected here.
     wait "$chaos_server" "$stub_pid" "$redis_proxy_pid" "$pg_proxy_pid" 2>/dev/null || true
@@ -52,6 +56,8 @@ PY
     record chaos-unexpected-answers "$(field 'outcomes.get("unexpected", 0) + outcomes.get("hang", 0)')" target 0
     record chaos-errors-past-deadline "$(field 'outcomes.get("late-error", 0)')" target 0
     record chaos-missed-recoveries "$(field 'missed_recoveries')" target 0
+    record chaos-stock-mismatches "$(field 'stock_mismatches')" products "$(field 'products_checked')"
+    record chaos-orders-stored-after-an-error "$(field 'orders_stored_after_an_error')" slow-statements "$(field 'slow_statements')"
     record chaos-worst-recovery-ms "$(field 'worst_recovery_ms')" phase-ms "$(( ${CHAOS_PHASE_SECONDS:-20} * 500 ))"
     record chaos-slowest-error-ms "$(field 'slowest_error_ms')" deadline-ms "$(( ${CHAOS_DEADLINE:-5} * 1000 ))"
     record chaos-rss-growth-percent "$(field 'rss_growth_percent')" target-percent 10
