@@ -37,7 +37,7 @@ import Testing
     }
 
     /// The whole path: an insert held by a lock past its deadline is cancelled, settled as not
-    /// stored once the lock goes, and not stored after.
+    /// stored, and not stored after the lock goes.
     @Test func anInsertOverItsDeadlineIsSettled() async throws {
         let url = try await FreshDatabase.create()
         let client = PostgresClient(
@@ -45,15 +45,20 @@ import Testing
         try await Migrator(client: client).apply(feature: "products-orders", PostgresOrderStore.migrations)
         let store = PostgresOrderStore(postgres: client)
         let locker = PostgresClient(configuration: try PostgresConfiguration(url: url, minConnections: 0))
+        let (locked, lockedSignal) = AsyncStream.makeStream(of: Void.self)
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        // The lock is held until the test has seen the insert's outcome, however slow the machine.
         let holding = Task {
             try await locker.transaction(work: .maintenance) { tx in
                 try await tx.query("LOCK TABLE orders IN EXCLUSIVE MODE")
-                try await tx.query("SELECT pg_sleep(2)")
+                lockedSignal.yield()
+                for await _ in release { break }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        for await _ in locked { break }
         let error = await #expect(throws: OrderNotStored.self) { try await store.insert(Self.lines) }
         #expect(error != nil)
+        releaseSignal.yield()
         try await holding.value
         #expect(try await client.query("SELECT count(*) AS n FROM orders").first?.decode(Int.self, "n") == 0)
         // And an order afterwards is stored as usual.

@@ -36,11 +36,14 @@ struct PostgresOrderStore: OrderStore {
             sql: """
                 CREATE TABLE order_requests (
                     token uuid PRIMARY KEY,
-                    order_id bigint REFERENCES orders (id)
+                    order_id bigint
                 );
                 """),
     ]
 
+    /// `order_requests.order_id` has no foreign key on purpose: the statement that stores an
+    /// order writes it, and a key would make every claim take a share lock on `orders`, so a
+    /// settlement would wait for whatever holds `orders` (the very thing that delayed the insert).
     /// Tries to settle an unanswered insert before leaving it to the caller (about 0.75 s).
     static let quickSettleAttempts = 4
 

@@ -16,7 +16,7 @@ public struct RefusedBodyDrain: RouterMiddleware {
     let drainTime: TimeAmount
     let drainBytes: Int
 
-    public init(drainTime: TimeAmount = .seconds(10), drainBytes: Int = 256 << 20) {
+    public init(drainTime: TimeAmount = .seconds(30), drainBytes: Int = 256 << 20) {
         self.drainTime = drainTime
         self.drainBytes = drainBytes
     }
