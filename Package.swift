@@ -84,6 +84,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Modules/FeatureKit"),
 
@@ -94,7 +95,10 @@ let package = Package(
             path: "Modules/PathStats"),
         .target(
             name: "AreaMode",
-            dependencies: ["FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging],
+            dependencies: [
+                "FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging,
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Modules/AreaMode"),
         .target(
             name: "UserPoints",
@@ -156,7 +160,7 @@ let package = Package(
             ],
             path: "Tests/FeatureTesting"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SwitchyardCore"], path: "Tests/PostgresTests"),
-        .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests"),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/RedisTests"),
         .testTarget(
             name: "FeatureKitTests",
             dependencies: [
@@ -168,7 +172,7 @@ let package = Package(
             name: "HostTests",
             dependencies: [
                 "SwitchyardHost", "FeatureKit", "FeatureTesting", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
-                hummingbirdTesting, metrics, .product(name: "HTTPTypes", package: "swift-http-types"),
+                hummingbirdTesting, metrics, logging, .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/HostTests"),

@@ -178,7 +178,7 @@ public final class PostgresTransaction: PostgresQuerying {
     func end(with sql: String) async throws -> PostgresRows {
         // The last turn is taken even if the caller was cancelled: the connection must be quiet
         // before it goes back to the pool.
-        let taken = await Task { try? await self.turn.acquire() }.value
+        let taken: Void? = await Task { try? await self.turn.acquire() }.value
         defer { turn.close() }
         guard taken != nil, !connection.isOutOfStep, !connection.isConnectionLost else {
             throw PostgresError.unavailable("the transaction's connection was interrupted")

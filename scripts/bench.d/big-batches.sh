@@ -1,4 +1,4 @@
-# big-batches (#22): GET /health p99 at 4 connections, idle and then while 4 writers send
+# big-batches: GET /health p99 at 4 connections, idle and then while 4 writers send
 # 10,000-event batches (about 1 MB each) to /area-mode/events back to back; three rounds.
 # Target: the worst loaded p99 at most 2x the idle p99 of its round.
 # Each round also measures the machine's floor: /health p99 beside CPU burners at the lowest

@@ -1,4 +1,4 @@
-# opt-in (about 15 minutes, 12 GB of disk): the growth table (#22) for area-mode: ingest of
+# opt-in (about 15 minutes, 12 GB of disk): the growth table for area-mode: ingest of
 # 1,000-event batches over all the users (4 writers, 3 runs), `GET /stats/` p99 and throughput
 # with the cache off (a PostgreSQL read each), and the server's RSS, with 1M sessions and 10M
 # logged events, then 10M sessions and 100M logged events.

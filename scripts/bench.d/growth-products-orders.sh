@@ -1,4 +1,4 @@
-# opt-in (about 15 minutes, 4 GB of Redis memory): the growth table (#22) for products-orders:
+# opt-in (about 15 minutes, 4 GB of Redis memory): the growth table for products-orders:
 # the hot reads' p99 (16 connections) and throughput (64), and the server's RSS, with 1M
 # products and 1M orders (2 lines each), then 10M and 10M. Products live in Redis under a
 # prefix of their own, orders in a database of their own. Target: read p99 at 10x within

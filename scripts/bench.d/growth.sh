@@ -1,4 +1,4 @@
-# opt-in (about 15 minutes): the growth table (#22) for path-stats and user-points: each hot
+# opt-in (about 15 minutes): the growth table for path-stats and user-points: each hot
 # read's throughput (64 connections) and p99 (16 connections), and the server's and Redis's
 # RSS, at today's benchmark size and at 10x (path-stats 1M and 10M paths, user-points 1M and
 # 10M users). Target: read p99 at 10x within 1.2x of today's. Each size has its own server

@@ -1,4 +1,4 @@
-# hot-routes (#22): the cached `GET /area-mode/stats/`, a path-stats hit and `GET /user-points/`
+# hot-routes: the cached `GET /area-mode/stats/`, a path-stats hit and `GET /user-points/`
 # each against `GET /health` in the same round, three rounds: target >= 0.85 in the worst.
 scenario() {
     curl -s -X POST "$BASE/area-mode/generate_data/?count=20000&seed=1" >/dev/null

@@ -1,6 +1,6 @@
 # opt-in (about 10 minutes, 6 GB of disk): area-mode ingest of 1,000-event batches of new users
 # (4 writers, 5 runs) with an empty event log, then with 50,000,000 events logged.
-# Target (#22): the worst and the median with the large log within 10% of the empty log's.
+# Target: the worst and the median with the large log within 10% of the empty log's.
 source scripts/bench.d/ingest.sh
 
 scenario() {

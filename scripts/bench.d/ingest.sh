@@ -1,4 +1,4 @@
-# ingest (#22): area-mode POST /events/ from 4 writers, 5 consecutive runs of BENCH_DURATION for
+# ingest: area-mode POST /events/ from 4 writers, 5 consecutive runs of BENCH_DURATION for
 # each batch shape: 1,000 LOGINs of new users, 1,000 events over 10,000 repeating users, 10,000
 # events over 100,000 users. Target: the worst run of each shape >= 50,000 events/s. Beside each
 # run, PostgreSQL's own view of it: what busy backends waited on (pg_stat_activity sampled

@@ -1,4 +1,4 @@
-# ranking (#22): the full `GET /path-stats/stats/` over 10,001 paths (target >= 300 req/s, ten
+# ranking: the full `GET /path-stats/stats/` over 10,001 paths (target >= 300 req/s, ten
 # times the Close reference's 27.3 here) and `?limit=100` against /health (target >= 0.5), at 64
 # connections, three rounds: worst and median.
 scenario() {
