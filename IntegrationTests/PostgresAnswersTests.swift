@@ -147,6 +147,30 @@ import Testing
         await client.close()
     }
 
+    /// Statements of one batch that share a prepare that failed get the prepare's own error, not
+    /// "prepared statement does not exist" (26000, which a cancel hitting the prepare turned
+    /// into 500s).
+    @Test func aFailedPrepareAnswersItsBatchWithItsOwnError() async throws {
+        let client = try Self.client()
+        let sql = "SELEC broken_\(UUID().uuidString.prefix(8))"
+        await #expect(throws: PostgresError.self) { try await client.query(sql) }
+        let states = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do {
+                        _ = try await client.query(sql)
+                        return nil
+                    } catch {
+                        return (error as? PostgresError)?.sqlState
+                    }
+                }
+            }
+            return await group.reduce(into: [String?]()) { $0.append($1) }
+        }
+        #expect(states.allSatisfy { $0 == "42601" }, "\(states)")
+        await client.close()
+    }
+
     /// Session and transaction state never reaches the shared connections.
     @Test func sessionChangingStatementsAreRefusedOnSharedConnections() async throws {
         let client = try Self.client()

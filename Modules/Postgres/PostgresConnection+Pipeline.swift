@@ -21,7 +21,7 @@ extension PostgresConnection {
     /// parameters cannot be sent fail alone, before anything is sent. When the connection fails,
     /// the statements not yet answered fail with `.outcomeUnknown`: they were sent, and may have run.
     func runPipeline(_ statements: [Statement], answer: (Int, Result<PostgresRows, PostgresError>) -> Void) {
-        var planned: [(index: Int, prepares: String?)] = []
+        var planned: [(index: Int, name: String?, prepares: Bool)] = []
         var preparing: [String: String] = [:]
         var refused: Set<Int> = []
         let deallocations = self.statements.takeEvicted()
@@ -39,7 +39,7 @@ extension PostgresConnection {
                 }
                 let count = Int32(statement.parameters.count)
                 var name = preparing[statement.sql]
-                var prepares: String?
+                var prepares = false
                 if name == nil {
                     switch self.statements.plan(statement.sql) {
                     case .prepared(let known):
@@ -48,13 +48,13 @@ extension PostgresConnection {
                         guard PQsendPrepare(connection, fresh, statement.sql, count, nil) == 1, PQpipelineSync(connection) == 1
                         else { throw PostgresError.unavailable(errorMessage) }
                         preparing[statement.sql] = fresh
-                        (name, prepares) = (fresh, fresh)
+                        (name, prepares) = (fresh, true)
                     case .unnamed:
                         break
                     }
                 }
                 // Listed before the send: a send that fails part way may have put it on the wire.
-                planned.append((index, prepares))
+                planned.append((index, name, prepares))
                 let sent = try withParameters(statement.parameters) { values, lengths, formats in
                     if let name {
                         PQsendQueryPrepared(connection, name, count, values, lengths, formats, 0)
@@ -78,12 +78,15 @@ extension PostgresConnection {
         }
 
         for _ in deallocations where !isOutOfStep { _ = readSegment() }
+        // A prepare that failed in this batch fails every statement of the batch that was to
+        // run under its name, with the prepare's own error (a cancel that hit the prepare means
+        // none of them ran), not with "prepared statement does not exist".
+        var failedPrepares: [String: PostgresError] = [:]
         for (position, step) in planned.enumerated() {
-            var prepareError: PostgresError?
-            if let name = step.prepares {
+            if step.prepares, let name = step.name {
                 switch readSegment() {
                 case .success: self.statements.didPrepare(statements[step.index].sql, as: name)
-                case .failure(let error): prepareError = error
+                case .failure(let error): failedPrepares[name] = error
                 }
             }
             let result = readSegment()
@@ -93,7 +96,7 @@ extension PostgresConnection {
                 planned[position...].forEach { answer($0.index, .failure(failure)) }
                 return
             }
-            answer(step.index, prepareError.map { .failure($0) } ?? result)
+            answer(step.index, step.name.flatMap { failedPrepares[$0] }.map { .failure($0) } ?? result)
         }
     }
 
