@@ -56,13 +56,13 @@ import Testing
             }
         }
         for await _ in locked { break }
-        let error = await #expect(throws: OrderNotStored.self) { try await store.insert(Self.lines) }
+        let error = await #expect(throws: OrderNotStored.self) { try await store.insert(Self.lines, token: UUID().uuidString) }
         #expect(error != nil)
         releaseSignal.yield()
         try await holding.value
         #expect(try await client.query("SELECT count(*) AS n FROM orders").first?.decode(Int.self, "n") == 0)
         // And an order afterwards is stored as usual.
-        #expect(try await store.insert(Self.lines) > 0)
+        #expect(try await store.insert(Self.lines, token: UUID().uuidString) > 0)
         await locker.close()
         await client.close()
     }

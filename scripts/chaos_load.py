@@ -5,9 +5,9 @@ PostgreSQL, phase by phase (`scripts/bench chaos`). Every request carries someth
 answer is one of: 2xx with the caller's own data, or a 502/503 JSON error envelope. Prints a
 JSON summary: wrong answers, unexpected ones, the slowest error, per-phase recovery, RSS.
 
-With --database-url, slow statements run beside the load all along: transactions that hold
-the orders and area-mode tables locked for 0.5-3 s, so the server's statements outlive their
-deadlines in flight. At the end, after a calm wait for settlements, every product's stock plus
+With --database-url, slow statements run beside the load in every fault phase: transactions
+that hold the orders and area-mode tables locked for 0.5-3 s, so the server's statements
+outlive their deadlines in flight (calm phases stay calm, so recovery is still measured). At the end, after a calm wait for settlements, every product's stock plus
 the quantities of its stored orders must equal the stock it was created with.
 
     chaos_load.py BASE --redis-control PORT --postgres-control PORT --server-pid PID
@@ -116,6 +116,7 @@ class Load:
         self.log = []  # (start, seconds, outcome, route)
         self.samples = []  # wrong or unexpected answers, a few kept to print
         self.running = True
+        self.calm = True
 
     def pick(self):
         """A request: (route, method, path, body, check of a 2xx body)."""
@@ -216,6 +217,9 @@ async def slow_statements(url, load):
     loop = asyncio.get_running_loop()
     held = 0
     while load.running:
+        if load.calm:
+            await asyncio.sleep(0.2)
+            continue
         table = random.choice(["orders", "order_requests", "area_mode_sessions", "area_mode_counts"])
         seconds = random.uniform(0.5, 3)
         sql = f"BEGIN; LOCK TABLE {table} IN EXCLUSIVE MODE; SELECT pg_sleep({seconds:.2f}); COMMIT;"
@@ -274,6 +278,7 @@ async def main():
     loop = asyncio.get_running_loop()
     for redis_mode, postgres_mode in schedule(args.phases):
         started = time.monotonic()
+        load.calm = redis_mode == postgres_mode == "pass"
         await loop.run_in_executor(None, steer, args.redis_control, redis_mode)
         await loop.run_in_executor(None, steer, args.postgres_control, postgres_mode)
         await asyncio.sleep(args.phase_seconds)

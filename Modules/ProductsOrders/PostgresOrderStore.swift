@@ -10,7 +10,10 @@ import Postgres
 /// When its answer never comes (`outcomeUnknown`), the store settles it by claiming the token
 /// itself: if that claim wins, the order was not stored and never will be (its statement would
 /// now fail on the token), so its stock may be given back; if the order holds the token, the
-/// order exists and its id is the answer.
+/// order exists and its id is the answer. `order_requests.order_id` has no foreign key on
+/// purpose: the statement that stores an order writes it, and a key would make every claim take
+/// a share lock on `orders`, so settling would wait for whatever holds `orders` (the very thing
+/// that delayed the insert).
 struct PostgresOrderStore: OrderStore {
     let postgres: PostgresClient
 
@@ -41,22 +44,15 @@ struct PostgresOrderStore: OrderStore {
                 """),
     ]
 
-    /// `order_requests.order_id` has no foreign key on purpose: the statement that stores an
-    /// order writes it, and a key would make every claim take a share lock on `orders`, so a
-    /// settlement would wait for whatever holds `orders` (the very thing that delayed the insert).
-    /// Tries to settle an unanswered insert before leaving it to the caller (about 0.75 s).
-    static let quickSettleAttempts = 4
-
-    func insert(_ lines: [OrderLine]) async throws -> Int64 {
-        let token = UUID().uuidString
+    func insert(_ lines: [OrderLine], token: String) async throws -> Int64 {
         do {
-            return try await insert(lines, token: token)
+            return try await store(lines, token: token)
         } catch let error as PostgresError where error.isOutcomeUnknown {
             return try await settle(token: token, after: error)
         }
     }
 
-    func insert(_ lines: [OrderLine], token: String) async throws -> Int64 {
+    func store(_ lines: [OrderLine], token: String) async throws -> Int64 {
         let rows = try await postgres.query(
             """
             WITH new_order AS (INSERT INTO orders DEFAULT VALUES RETURNING id),
@@ -76,20 +72,18 @@ struct PostgresOrderStore: OrderStore {
         return id
     }
 
-    /// After an unanswered insert: settled at once if PostgreSQL answers within a few quick
-    /// tries, otherwise `OrderOutcomeUnknown` for the caller to settle later.
+    /// After an unanswered insert: settled at once if PostgreSQL answers one claim, otherwise
+    /// `OrderOutcomeUnknown` for the caller to settle later (so the request waits for at most
+    /// two deadlines).
     private func settle(token: String, after error: PostgresError) async throws -> Int64 {
-        var delay = Duration.milliseconds(50)
-        for _ in 0..<Self.quickSettleAttempts {
-            do {
-                guard let id = try await settle(token: token) else { throw OrderNotStored(cause: error) }
-                return id
-            } catch let failure as PostgresError where failure.isUnavailable {
-                try await Task.sleep(for: delay)
-                delay *= 2
-            }
+        let id: Int64?
+        do {
+            id = try await settle(token: token)
+        } catch let failure as PostgresError where failure.isUnavailable {
+            throw OrderOutcomeUnknown(token: token, cause: error)
         }
-        throw OrderOutcomeUnknown(token: token, cause: error)
+        guard let id else { throw OrderNotStored(cause: error) }
+        return id
     }
 
     /// The id of the order that holds `token`, or nil once the token is claimed here (or was by

@@ -1,4 +1,5 @@
 import FeatureKit
+import Foundation
 import Logging
 import Metrics
 
@@ -43,8 +44,9 @@ struct ProductsOrdersService: Sendable {
     /// Reserves stock for every line at once, then stores the order; if storing fails the stock
     /// is given back and the error (503 when PostgreSQL is down) is the answer. An insert that
     /// went unanswered is settled by the store first: an order that was stored after all is a
-    /// success, and one that cannot be settled keeps its stock (never given back blindly). The whole step
-    /// runs in a task of its own so a client that hangs up cannot stop it halfway.
+    /// success, and one that cannot be settled yet keeps its stock until it is (never given back
+    /// blindly). The whole step runs in a task of its own so a client that hangs up cannot stop
+    /// it halfway.
     func createOrder(_ lines: [OrderLine]) async throws -> Int64 {
         var totals: [(productID: String, quantity: Int64)] = []
         for line in lines {
@@ -54,8 +56,19 @@ struct ProductsOrdersService: Sendable {
                 totals.append((line.productID, line.quantity))
             }
         }
+        // One token names the reservation and the order: a reservation or an insert whose
+        // answer was lost is settled by it, never compensated blindly.
+        let token = UUID().uuidString
         return try await Task { [self, totals] in
-            switch try await products.reserve(totals) {
+            let reservation: Reservation
+            do {
+                reservation = try await products.reserve(totals, token: token)
+            } catch {
+                // It may have run: released once Redis answers, which also keeps it from running later.
+                await release(token, totals)
+                throw error
+            }
+            switch reservation {
             case .reserved: break
             case .missing(let ids):
                 throw APIError(
@@ -70,14 +83,16 @@ struct ProductsOrdersService: Sendable {
                     })
             }
             do {
-                let id = try await orders.insert(lines)
+                let id = try await orders.insert(lines, token: token)
                 ordersCreated.increment()
+                let products = self.products
+                Task { try? await products.forget(token: token) }
                 return id
             } catch let error as OrderOutcomeUnknown {
-                settleLater(error.token, totals)
+                settleLater(token, totals)
                 throw error
             } catch {
-                await giveBack(totals)
+                await release(token, totals)
                 throw error
             }
         }.value
@@ -119,46 +134,49 @@ struct ProductsOrdersService: Sendable {
     /// Settles an order whose insert went unanswered once the store can tell, in the
     /// background: its stock goes back only if it was not stored. Until then it stays reserved.
     private func settleLater(_ token: String, _ totals: [(productID: String, quantity: Int64)]) {
-        let (orders, logger) = (self.orders, self.logger)
         logger.warning("products-orders: order request \(token) went unanswered; stock stays reserved until it is settled")
         Task {
-            var delay = Duration.milliseconds(100)
-            for _ in 0..<Self.settleAttempts {
-                do {
-                    if let id = try await orders.settle(token: token) {
-                        logger.notice("products-orders: order request \(token) was stored as order \(id)")
-                    } else {
-                        logger.notice("products-orders: order request \(token) was not stored; its stock goes back")
-                        await giveBack(totals)
-                    }
-                    return
-                } catch {
-                    try? await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(5))
+            let settled = await Self.retrying(attempts: Self.settleAttempts) {
+                if let id = try await orders.settle(token: token) {
+                    logger.notice("products-orders: order request \(token) was stored as order \(id)")
+                    try? await products.forget(token: token)
+                } else {
+                    logger.notice("products-orders: order request \(token) was not stored; its stock goes back")
+                    await release(token, totals)
                 }
             }
-            logger.error("products-orders: order request \(token) could not be settled; stock still reserved: \(totals)")
+            if !settled { logger.error("products-orders: order request \(token) could not be settled; stock still reserved: \(totals)") }
+        }
+    }
+
+    /// Gives the reservation `token` back: at once if Redis answers, else in the background
+    /// until it does (the release happens once however often it is sent, and keeps a
+    /// reservation that has not run from ever running).
+    private func release(_ token: String, _ totals: [(productID: String, quantity: Int64)]) async {
+        if (try? await products.release(totals, token: token)) != nil { return }
+        logger.warning("products-orders: stock of order request \(token) not given back yet; retrying while Redis recovers")
+        Task {
+            let released = await Self.retrying(attempts: Self.settleAttempts) { try await products.release(totals, token: token) }
+            if !released { logger.error("products-orders: stock not given back after a failed order: \(totals) (request \(token))") }
         }
     }
 
     /// About an hour of tries, 5 s apart once backed off.
     static let settleAttempts = 720
 
-    /// Stock reserved for an order that was not stored goes back, retried while Redis
-    /// recovers; if it never does, the log says exactly what was not returned.
-    private func giveBack(_ totals: [(productID: String, quantity: Int64)]) async {
-        for attempt in 1...5 {
+    /// `work` until it succeeds, backing off from 100 ms to 5 s; false if no attempt did.
+    private static func retrying(attempts: Int, _ work: () async throws -> Void) async -> Bool {
+        var delay = Duration.milliseconds(100)
+        for _ in 0..<attempts {
             do {
-                try await products.restock(totals)
-                return
+                try await work()
+                return true
             } catch {
-                if attempt == 5 {
-                    logger.error("products-orders: stock not given back after a failed order: \(totals) (\(error))")
-                } else {
-                    try? await Task.sleep(for: .milliseconds(100 * attempt))
-                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
             }
         }
+        return false
     }
 
     static func productNotFound(_ id: String) -> APIError {

@@ -18,17 +18,21 @@ protocol ProductStore: Sendable {
     func count() async throws -> Int64
     /// Up to `limit` products with the least stock at or below `threshold`, fewest first.
     func lowStock(atMost threshold: Int64, limit: Int) async throws -> [(id: String, stock: Int64)]
-    /// All or nothing. `quantities` has one entry per product (lines for one product summed).
-    func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation
-    /// Gives reserved stock back (to products that still exist).
-    func restock(_ quantities: [(productID: String, quantity: Int64)]) async throws
+    /// All or nothing, once per `token` however often it is sent. `quantities` has one entry
+    /// per product (lines for one product summed).
+    func reserve(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws -> Reservation
+    /// Gives the reservation `token` back (to products that still exist), once however often it
+    /// is sent; if it was never made, it never will be.
+    func release(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws
+    /// The reservation `token` became an order: its marker is no longer needed.
+    func forget(token: String) async throws
 }
 
 /// The order book. Implemented in PostgreSQL (`PostgresOrderStore`).
 protocol OrderStore: Sendable {
-    /// Stores the order with its lines in request order; returns its id. Any error but
-    /// `OrderOutcomeUnknown` means the order was not stored.
-    func insert(_ lines: [OrderLine]) async throws -> Int64
+    /// Stores the order with its lines in request order under `token` (which no other order
+    /// has); returns its id. Any error but `OrderOutcomeUnknown` means the order was not stored.
+    func insert(_ lines: [OrderLine], token: String) async throws -> Int64
     /// What became of an order whose insert threw `OrderOutcomeUnknown`: its id if it was
     /// stored, nil if it was not (and now never will be). Throws while the store cannot tell.
     func settle(token: String) async throws -> Int64?

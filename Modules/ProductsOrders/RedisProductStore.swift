@@ -5,7 +5,10 @@ import Redis
 /// it orders by id) to page through without `KEYS`, and one scored by stock for the
 /// dashboard's low-stock list. Every change that touches both, or
 /// that must see a product exist before changing it, is one Lua script: atomic, and a stock
-/// change can never re-create a deleted product.
+/// change can never re-create a deleted product. A reservation leaves a marker under its token
+/// (`held`, then `released`), so that a reservation or a release whose answer was lost can be
+/// sent again and still happens once, and a release that comes first keeps the reservation
+/// from ever running.
 struct RedisProductStore: ProductStore {
     let redis: RedisClient
     let keyPrefix: String
@@ -15,6 +18,7 @@ struct RedisProductStore: ProductStore {
     var indexKey: String { keyPrefix + ":products" }
     var stockKey: String { keyPrefix + ":stock" }
     func productKey(_ id: String) -> String { keyPrefix + ":product:" + id }
+    func reservationKey(_ token: String) -> String { keyPrefix + ":reservation:" + token }
 
     /// ARGV[6] = "1" overwrites an existing product (`put`); otherwise it is left alone.
     static let createScript = """
@@ -41,42 +45,55 @@ struct RedisProductStore: ProductStore {
         return removed
         """
 
-    /// KEYS: the stock index, then the product hashes; ARGV: their quantities. Returns {0}
-    /// when every product existed with enough stock and all were decremented; {1, i...}
-    /// naming missing products (by ARGV position); {2, i, available, ...} naming short ones.
-    /// Nothing changes unless all pass.
+    /// KEYS: the stock index, the reservation's marker, then the product hashes; ARGV: the
+    /// marker's lifetime in seconds, then the quantities. Returns {0} when every product existed
+    /// with enough stock and all were decremented (or this reservation already was); {1, i...}
+    /// naming missing products (by line); {2, i, available, ...} naming short ones; {3} when the
+    /// reservation was released before it ran. Nothing changes unless all pass.
     static let reserveScript = """
+        local marker = redis.call('GET', KEYS[2])
+        if marker == 'held' then return {0} end
+        if marker == 'released' then return {3} end
         local missing = {}
-        for i = 1, #ARGV do
-            if redis.call('EXISTS', KEYS[i + 1]) == 0 then missing[#missing + 1] = i end
+        for i = 2, #ARGV do
+            if redis.call('EXISTS', KEYS[i + 1]) == 0 then missing[#missing + 1] = i - 1 end
         end
         if #missing > 0 then return {1, unpack(missing)} end
         local short = {}
-        for i = 1, #ARGV do
+        for i = 2, #ARGV do
             local available = tonumber(redis.call('HGET', KEYS[i + 1], 'in_stock'))
             if available < tonumber(ARGV[i]) then
-                short[#short + 1] = i
+                short[#short + 1] = i - 1
                 short[#short + 1] = available
             end
         end
         if #short > 0 then return {2, unpack(short)} end
-        for i = 1, #ARGV do
+        for i = 2, #ARGV do
             local left = redis.call('HINCRBY', KEYS[i + 1], 'in_stock', -tonumber(ARGV[i]))
             redis.call('ZADD', KEYS[1], left, redis.call('HGET', KEYS[i + 1], 'id'))
         end
+        redis.call('SET', KEYS[2], 'held', 'EX', ARGV[1])
         return {0}
         """
 
-    /// Gives reserved stock back to the products that still exist (same KEYS and ARGV).
-    static let restockScript = """
-        for i = 1, #ARGV do
+    /// Gives a reservation's stock back to the products that still exist, once (same KEYS and
+    /// ARGV as the reservation). A reservation not made yet is marked released, so that it
+    /// never runs later. Returns 1 when stock went back.
+    static let releaseScript = """
+        local marker = redis.call('GET', KEYS[2])
+        redis.call('SET', KEYS[2], 'released', 'EX', ARGV[1])
+        if marker ~= 'held' then return 0 end
+        for i = 2, #ARGV do
             if redis.call('EXISTS', KEYS[i + 1]) == 1 then
                 local left = redis.call('HINCRBY', KEYS[i + 1], 'in_stock', ARGV[i])
                 redis.call('ZADD', KEYS[1], left, redis.call('HGET', KEYS[i + 1], 'id'))
             end
         end
-        return 0
+        return 1
         """
+
+    /// How long a reservation's marker outlives its order's settlement.
+    static let markerSeconds = 3 * 3600
 
     func create(_ product: Product) async throws -> Bool {
         try await write(product, overwriting: false)
@@ -142,10 +159,10 @@ struct RedisProductStore: ProductStore {
         }
     }
 
-    func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation {
+    func reserve(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws -> Reservation {
         let reply = try await redis.evalScript(
-            Self.reserveScript, keys: [stockKey] + quantities.map { productKey($0.productID) },
-            arguments: quantities.map(\.quantity))
+            Self.reserveScript, keys: [stockKey, reservationKey(token)] + quantities.map { productKey($0.productID) },
+            arguments: [Int64(Self.markerSeconds)] + quantities.map(\.quantity))
         let values = reply.array?.compactMap(\.int) ?? []
         switch values.first {
         case 0: return .reserved
@@ -157,14 +174,19 @@ struct RedisProductStore: ProductStore {
                     let line = quantities[Int(pairs[index]) - 1]
                     return (line.productID, line.quantity, pairs[index + 1])
                 })
+        case 3: throw RedisError.unavailable("the reservation was released before it ran")
         default: throw RedisError.unexpectedReply("reservation answered \(reply)")
         }
     }
 
-    func restock(_ quantities: [(productID: String, quantity: Int64)]) async throws {
+    func release(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws {
         try await redis.evalScript(
-            Self.restockScript, keys: [stockKey] + quantities.map { productKey($0.productID) },
-            arguments: quantities.map(\.quantity))
+            Self.releaseScript, keys: [stockKey, reservationKey(token)] + quantities.map { productKey($0.productID) },
+            arguments: [Int64(Self.markerSeconds)] + quantities.map(\.quantity))
+    }
+
+    func forget(token: String) async throws {
+        try await redis.send("DEL", reservationKey(token))
     }
 
     private static func product(from reply: RedisReply) -> Product? {

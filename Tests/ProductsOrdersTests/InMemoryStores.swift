@@ -65,21 +65,34 @@ final class InMemoryProductStore: ProductStore {
         }
     }
 
-    func reserve(_ quantities: [(productID: String, quantity: Int64)]) async throws -> Reservation {
-        catalogue.withLock { catalogue in
+    /// Reservation markers by token: held, then released (as the Redis store keeps them).
+    let markers = Mutex<[String: Bool]>([:])
+
+    func reserve(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws -> Reservation {
+        if let held = markers.withLock({ $0[token] }) {
+            guard held else { throw PostgresError.unavailable("released before it ran") }
+            return .reserved
+        }
+        return catalogue.withLock { catalogue in
             let missing = quantities.filter { catalogue[$0.productID] == nil }.map(\.productID)
             if !missing.isEmpty { return .missing(missing) }
             let short = quantities.filter { catalogue[$0.productID]!.inStock < $0.quantity }
             if !short.isEmpty { return .insufficient(short.map { ($0.productID, $0.quantity, catalogue[$0.productID]!.inStock) }) }
             for line in quantities { catalogue[line.productID]!.inStock -= line.quantity }
+            markers.withLock { $0[token] = true }
             return .reserved
         }
     }
 
-    func restock(_ quantities: [(productID: String, quantity: Int64)]) async throws {
+    func release(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws {
+        guard markers.withLock({ $0.updateValue(false, forKey: token) }) == true else { return }
         catalogue.withLock { catalogue in
             for line in quantities where catalogue[line.productID] != nil { catalogue[line.productID]!.inStock += line.quantity }
         }
+    }
+
+    func forget(token: String) async throws {
+        markers.withLock { _ = $0.removeValue(forKey: token) }
     }
 }
 
@@ -95,11 +108,10 @@ final class InMemoryOrderStore: OrderStore {
     }
     let book = Mutex(Book())
 
-    func insert(_ lines: [OrderLine]) async throws -> Int64 {
+    func insert(_ lines: [OrderLine], token: String) async throws -> Int64 {
         try book.withLock { book in
             if book.failing { throw PostgresError.unavailable("connection refused") }
             if let lost = book.answerLost {
-                let token = UUID().uuidString
                 book.requests[token] = lost ? Self.store(lines, in: &book) : .some(nil)
                 throw OrderOutcomeUnknown(token: token, cause: PostgresError.outcomeUnknown("answer lost"))
             }

@@ -2,8 +2,8 @@
 # chaos: CHAOS_PHASES (15) phases of CHAOS_PHASE_SECONDS (20) of mixed traffic over every feature
 # (scripts/chaos_load.py, 32 clients) against a second server whose Redis and PostgreSQL are
 # behind scripts/chaos-proxy: calm phases alternate with Redis, PostgreSQL or both cut or
-# black-holed; the users API answers in 300 ms; all along, slow statements hold the tables the
-# features write locked for 0.5-3 s, so statements outlive their 2 s deadlines in flight.
+# black-holed; the users API answers in 300 ms; in every fault phase, slow statements hold the
+# tables the features write locked for 0.5-3 s, so statements outlive their 2 s deadlines in flight.
 # Targets: 0 answers carrying another request's data, 0 answers other than 2xx or a 502/503
 # envelope (no 500), no error slower than its deadline (CHAOS_DEADLINE, 5 s: the longest single
 # wait is the 2 s query timeout plus its 1 s grace), every calm phase recovered by its half, RSS
