@@ -77,6 +77,26 @@ import Testing
         }
     }
 
+    /// A statement waiting for its connection to be made is answered at its own deadline,
+    /// not at the end of the connect timeout, and as never sent.
+    @Test func aStatementWaitingForTheConnectIsAnsweredAtItsDeadline() async throws {
+        var components = URLComponents(string: try TestEnvironment.databaseURL)!
+        let proxy = try await ChaosProxy(target: "\(components.host!):\(components.port!)")
+        defer { proxy.stop() }
+        try await proxy.set(.blackhole)
+        components.host = "127.0.0.1"
+        components.port = proxy.port
+        let client = PostgresClient(
+            configuration: try PostgresConfiguration(
+                url: components.string!, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1),
+                connectTimeoutSeconds: 30))
+        let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT 1") }
+        // The deadline's error (1 s), not the connect's (30 s); nothing was sent.
+        #expect(Self.isDeadline(error) && error?.isOutcomeUnknown == false, "\(String(describing: error))")
+        try await proxy.set(.pass)
+        await client.close()
+    }
+
     @Test func cancelledCallerStopsWaitingOnABlackHole() async throws {
         try await withProxiedClient(queryTimeout: .seconds(60)) { client, proxy in
             try await proxy.set(.blackhole)

@@ -62,10 +62,11 @@ final class PipelinedConnection: @unchecked Sendable {
         }
     }
 
-    /// The batch on the wire, as the deadline sweep sees it.
+    /// The batch taken from the queue, as the deadline sweep sees it: connecting (no connection
+    /// yet, nothing sent), then on the wire.
     private struct Batch {
         let jobs: [Job]
-        let connection: PostgresConnection
+        var connection: PostgresConnection?
         var answered: [Bool]
         /// The statement the server was asked to cancel, when, and whether its socket was cut since.
         var cancel: (index: Int, at: ContinuousClock.Instant, severed: Bool)?
@@ -136,21 +137,27 @@ final class PipelinedConnection: @unchecked Sendable {
     /// black-holed network answers nothing, a cancel included), cuts the socket.
     private func expire(now: ContinuousClock.Instant) {
         condition.lock()
-        let unsent = jobs.filter { $0.deadline <= now }
+        var unsent = jobs.filter { $0.deadline <= now }
         jobs.removeAll { $0.deadline <= now }
         var sent: [Job] = []
         var toCancel: PostgresConnection?
         if var running = batch {
-            sent = zip(running.jobs, running.answered).filter { !$1 && $0.deadline <= now }.map(\.0)
-            if let current = running.current, running.jobs[current].deadline <= now {
-                if running.cancel?.index != current {
-                    running.cancel = (current, now, false)
-                    toCancel = running.connection
-                } else if let cancel = running.cancel, !cancel.severed, cancel.at + QueryDeadlines.grace <= now {
-                    running.cancel?.severed = true
-                    // Under the lock: the thread cannot close the connection meanwhile.
-                    running.connection.severSocket()
+            let overdue = zip(running.jobs, running.answered).filter { !$1 && $0.deadline <= now }.map(\.0)
+            if let connection = running.connection {
+                sent = overdue
+                if let current = running.current, running.jobs[current].deadline <= now {
+                    if running.cancel?.index != current {
+                        running.cancel = (current, now, false)
+                        toCancel = connection
+                    } else if let cancel = running.cancel, !cancel.severed, cancel.at + QueryDeadlines.grace <= now {
+                        running.cancel?.severed = true
+                        // Under the lock: the thread cannot close the connection meanwhile.
+                        connection.severSocket()
+                    }
                 }
+            } else {
+                // Still connecting: nothing of this batch was sent.
+                unsent += overdue
             }
             batch = running
         }
@@ -177,7 +184,10 @@ final class PipelinedConnection: @unchecked Sendable {
             jobs.removeFirst(taken.count)
             // Callers already answered (cancelled, or out of time) need nothing sent.
             let live = taken.filter { !$0.isDone }
-            if !live.isEmpty { return live }
+            if !live.isEmpty {
+                batch = Batch(jobs: live, connection: nil, answered: Array(repeating: false, count: live.count))
+                return live
+            }
         }
     }
 
@@ -186,12 +196,15 @@ final class PipelinedConnection: @unchecked Sendable {
         do {
             connection = try connected()
         } catch {
+            condition.lock()
+            batch = nil
+            condition.unlock()
             let failure = error as? PostgresError ?? .unavailable("\(error)")
             jobs.forEach { $0.finish(.failure(failure)) }
             return
         }
         condition.lock()
-        batch = Batch(jobs: jobs, connection: connection, answered: Array(repeating: false, count: jobs.count))
+        batch?.connection = connection
         condition.unlock()
         connection.runPipeline(jobs.map(\.statement)) { index, result in
             condition.lock()
