@@ -250,8 +250,11 @@ async def reconcile(load, url):
         if stock + stored.get(product, 0) != INITIAL_STOCK:
             mismatches.append(f"{product}: stock {stock} + ordered {stored.get(product, 0)} != {INITIAL_STOCK}")
     confirmed = {order for order, _ in load.orders}
-    ids = await loop.run_in_executor(None, psql, url, "SELECT o.id FROM orders o JOIN order_requests r ON r.order_id = o.id")
-    stored_after_error = len({int(line) for line in ids.split()} - confirmed)
+    ours = set(load.products)
+    rows = await loop.run_in_executor(
+        None, psql, url, "SELECT DISTINCT order_id, product_id FROM order_details WHERE product_id LIKE 'chaos-%'")
+    stored_orders = {int(line.split("|")[0]) for line in rows.splitlines() if line.split("|")[1] in ours}
+    stored_after_error = len(stored_orders - confirmed)
     connection.close()
     return {"products_checked": checked, "stock_mismatches": len(mismatches), "mismatch_samples": mismatches[:10],
             "orders_stored_after_an_error": stored_after_error}
