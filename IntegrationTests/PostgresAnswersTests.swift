@@ -16,6 +16,22 @@ import Testing
 
     static func table(_ name: String) -> String { "\(name)_\(UUID().uuidString.prefix(8).lowercased())" }
 
+    /// A new table whose every insert makes COMMIT sleep `seconds` (a deferred constraint trigger).
+    static func tableWithSlowCommit(_ client: PostgresClient, _ name: String, sleeping seconds: Int) async throws -> String {
+        let table = Self.table(name)
+        try await client.transaction(work: .maintenance) { tx in
+            try await tx.executeScript(
+                """
+                CREATE TABLE \(table) (id int);
+                CREATE FUNCTION \(table)_sleep() RETURNS trigger LANGUAGE plpgsql AS
+                    $$ BEGIN PERFORM pg_sleep(\(seconds)); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER \(table)_slow AFTER INSERT ON \(table)
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION \(table)_sleep();
+                """)
+        }
+        return table
+    }
+
     /// A sleeps 3 s alone on the connection; B's INSERT and C's 1.5 s sleep then share the next
     /// batch. B's deadline passes while C runs: B has had its answer since its segment was read,
     /// and C, whose own deadline is far off, is neither cancelled nor failed.
@@ -52,17 +68,7 @@ import Testing
     /// "outcome unknown", never "not done".
     @Test func aSlowCommitIsNeverReportedAsNotDone() async throws {
         let client = try Self.client(queryTimeout: .seconds(1))
-        let table = Self.table("slow_commit")
-        try await client.transaction(work: .maintenance) { tx in
-            try await tx.executeScript(
-                """
-                CREATE TABLE \(table) (id int);
-                CREATE FUNCTION \(table)_sleep() RETURNS trigger LANGUAGE plpgsql AS
-                    $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
-                CREATE CONSTRAINT TRIGGER \(table)_slow AFTER INSERT ON \(table)
-                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION \(table)_sleep();
-                """)
-        }
+        let table = try await Self.tableWithSlowCommit(client, "slow_commit", sleeping: 2)
         do {
             _ = try await client.transaction { tx in try await tx.execute("INSERT INTO \(table) VALUES (1)") }
             #expect(try await client.query("SELECT count(*) AS n FROM \(table)").first?.decode(Int.self, "n") == 1)
@@ -101,17 +107,7 @@ import Testing
     /// A call that escaped the body and queues behind COMMIT is refused (25000), never run after it.
     @Test func aCallQueuedBehindCommitIsRefused() async throws {
         let client = try Self.client()
-        let table = Self.table("escaped")
-        try await client.transaction(work: .maintenance) { tx in
-            try await tx.executeScript(
-                """
-                CREATE TABLE \(table) (id int);
-                CREATE FUNCTION \(table)_sleep() RETURNS trigger LANGUAGE plpgsql AS
-                    $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
-                CREATE CONSTRAINT TRIGGER \(table)_slow AFTER INSERT ON \(table)
-                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION \(table)_sleep();
-                """)
-        }
+        let table = try await Self.tableWithSlowCommit(client, "escaped", sleeping: 1)
         let escaped = try await client.transaction { tx in
             try await tx.execute("INSERT INTO \(table) VALUES (1)")
             return Task {
