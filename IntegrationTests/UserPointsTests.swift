@@ -33,8 +33,8 @@ struct UserPointsFixture {
         return try await Switchyard.build(settings: settings, knownFeatures: [UserPointsFeature.self])
     }
 
-    func store() throws -> LiveUserPointsStore {
-        LiveUserPointsStore(
+    func store() throws -> PostgresRedisUserPointsStore {
+        PostgresRedisUserPointsStore(
             postgres: PostgresClient(configuration: try PostgresConfiguration(url: databaseURL, minConnections: 0)),
             redis: RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL)), random: .system,
             timestampKey: timestampKey, generationKey: timestampKey + ":generation")
@@ -67,7 +67,7 @@ struct PointsReply: Decodable {
     @Test func seedingInChunksInsertsEveryUserOnce() async throws {
         let fixture = try await UserPointsFixture.make()
         let store = try fixture.store()
-        try await Migrator(client: store.postgres).apply(feature: "user-points", LiveUserPointsStore.migrations)
+        try await Migrator(client: store.postgres).apply(feature: "user-points", PostgresRedisUserPointsStore.migrations)
         try await store.seed(users: 2_500, minNumber: 0, chunk: 1_000)
         let users = try await store.postgres.query("SELECT count(*), min(id), max(id), count(DISTINCT id) FROM users").first!
         #expect(try [0, 1, 2, 3].map { try users.decode(Int.self, at: $0) } == [2_500, 1, 2_500, 2_500])

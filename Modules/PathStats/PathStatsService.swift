@@ -97,26 +97,3 @@ struct PathStatsService: Sendable {
             paths: zip(paths, counts).map { PathCount(path: $0, count: $1) })
     }
 }
-
-struct LoadTestReport: Sendable {
-    let requested: Int
-    let succeeded: Int
-    let failed: Int
-    let elapsedMilliseconds: Int
-    let pool: [String]
-    let paths: [PathCount]
-
-    var json: JSONValue {
-        [
-            "requested": .int(Int64(requested)), "succeeded": .int(Int64(succeeded)),
-            "failed": .int(Int64(failed)), "elapsed_ms": .int(Int64(elapsedMilliseconds)),
-            "pool": .array(pool.map { .string($0) }),
-            "paths": .array(paths.map { ["path": .string($0.path), "count": .int($0.count)] }),
-        ]
-    }
-}
-
-extension PathCount {
-    /// `{"path": ..., "count": ...}`, written directly: this is the hot path's whole response.
-    var json: String { "{\"path\":\(jsonQuoted(path)),\"count\":\(count)}" }
-}

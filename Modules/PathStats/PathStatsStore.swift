@@ -1,12 +1,6 @@
 import FeatureKit
 import Redis
 
-/// One ranked path.
-struct PathCount: Sendable, Equatable {
-    let path: String
-    let count: Int64
-}
-
 /// Where the counts live.
 protocol PathStatsStore: Sendable {
     /// Adds `times` hits at once and returns the path's new total.

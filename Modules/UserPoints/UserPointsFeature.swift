@@ -17,7 +17,7 @@ public struct UserPointsFeature: Feature {
         "user_points_refresh_skipped_total": "Scheduled refreshes skipped because another replica held the lock",
     ]
     let service: UserPointsService
-    let store: LiveUserPointsStore
+    let store: PostgresRedisUserPointsStore
     let seedUsers: Int
     let adminToken: String?
     let logger: Logger
@@ -28,7 +28,7 @@ public struct UserPointsFeature: Feature {
     public init(_ dependencies: FeatureDependencies) async throws {
         let settings = dependencies.settings
         let timestampKey = settings.string("redis-key") ?? "user-points:last-query"
-        store = LiveUserPointsStore(
+        store = PostgresRedisUserPointsStore(
             postgres: dependencies.infrastructure.postgres(), redis: dependencies.infrastructure.redis(),
             random: dependencies.random, timestampKey: timestampKey, generationKey: timestampKey + ":generation")
         seedUsers = try settings.int("seed-users", default: 1_000_000, in: 1...100_000_000)
@@ -44,7 +44,7 @@ public struct UserPointsFeature: Feature {
             skippedRefreshes: Counter(label: "user_points_refresh_skipped_total", factory: dependencies.metrics))
     }
 
-    public var migrations: [Migration] { LiveUserPointsStore.migrations }
+    public var migrations: [Migration] { PostgresRedisUserPointsStore.migrations }
 
     public func prepare() async throws {
         try await store.seed(users: seedUsers, minNumber: initialMinNumber)

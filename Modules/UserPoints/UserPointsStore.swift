@@ -4,6 +4,10 @@ import Postgres
 import Redis
 import SwitchyardCore
 
+/// user-points' storage: the generations in PostgreSQL and the chain of query times with the
+/// published generation in Redis. One store, not two, because they are one unit of consistency:
+/// a refresh is complete only once committed in PostgreSQL and published in Redis, and a query's
+/// handover tells which generation it must read.
 protocol UserPointsStore: Sendable {
     /// Creates the users and generation 0 (every user at 0 points) on an empty database.
     func seed(users: Int, minNumber: Int) async throws
@@ -32,7 +36,7 @@ protocol UserPointsStore: Sendable {
 /// row and the view in one statement, so they see one generation, and they only wait for the
 /// view swap at commit, not for the fill. Tables older than the current one are dropped
 /// afterwards, so nothing bloats.
-struct LiveUserPointsStore: UserPointsStore {
+struct PostgresRedisUserPointsStore: UserPointsStore {
     let postgres: PostgresClient
     let redis: RedisClient
     /// Seeds each refresh's draw of every user's points.

@@ -16,7 +16,7 @@ import UsersAPIStub
 @Suite struct AchievementLevelRoutesTests {
     /// Runs `body` against the routes of a service calling a stub of `stub`, cached in `cache`.
     func withRoutes(
-        stub configuration: UsersAPIStub.Configuration, cache: InMemoryLevelCache? = InMemoryLevelCache(), maxRetries: Int = 2,
+        stub configuration: UsersAPIStub.Configuration, cache: MemoryLevelCache? = MemoryLevelCache(), maxRetries: Int = 2,
         profile: APIProfile = .switchyard, _ body: @escaping @Sendable (any TestClientProtocol, UsersAPIStub) async throws -> Void
     ) async throws {
         let stub = UsersAPIStub(configuration, random: .seeded(42))

@@ -10,8 +10,8 @@ import Testing
 
 /// The original profile's routes (LILA's API) over the in-memory store and cache.
 @Suite struct AreaModeOriginalRoutesTests {
-    let store = InMemoryAreaModeStore()
-    let cache = InMemoryAreaStatsCache()
+    let store = MemoryAreaModeStore()
+    let cache = MemoryAreaStatsCache()
 
     func app() -> some ApplicationProtocol {
         let service = AreaModeService(

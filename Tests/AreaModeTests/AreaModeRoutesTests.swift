@@ -15,8 +15,8 @@ import Testing
 
 /// Every area-mode route through the router, over the in-memory store and cache.
 @Suite struct AreaModeRoutesTests {
-    let store = InMemoryAreaModeStore()
-    let cache = InMemoryAreaStatsCache()
+    let store = MemoryAreaModeStore()
+    let cache = MemoryAreaStatsCache()
 
     func app(adminToken: String? = nil) -> some ApplicationProtocol {
         let routes = AreaModeRoutes(
@@ -129,7 +129,7 @@ import Testing
 
         /// Records the niceness of the thread each batch is applied from.
         final class NicenessStore: AreaModeStore {
-            let inner = InMemoryAreaModeStore()
+            let inner = MemoryAreaModeStore()
             let niceness = Mutex<[Int32]>([])
 
             func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
@@ -144,7 +144,7 @@ import Testing
 
     /// A store whose first batch waits until the test releases it.
     final class HeldStore: AreaModeStore {
-        let inner = InMemoryAreaModeStore()
+        let inner = MemoryAreaModeStore()
         let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
         let (released, releaseSignal) = AsyncStream.makeStream(of: Void.self)
         private let first = Atomic<Bool>(true)

@@ -11,7 +11,7 @@ import Testing
 
 /// The original profile (the Close reference's API) at the root, over the in-memory store.
 @Suite struct PathStatsOriginalRoutesTests {
-    let store = InMemoryPathStatsStore()
+    let store = MemoryPathStatsStore()
 
     func app() -> some ApplicationProtocol {
         var service = PathStatsService(

@@ -12,7 +12,7 @@ import Testing
 /// Every path-stats route through the router, over the in-memory store. (The self load test
 /// calls this server over HTTP, so its run is an integration test; its input checks are here.)
 @Suite struct PathStatsRoutesTests {
-    let store = InMemoryPathStatsStore()
+    let store = MemoryPathStatsStore()
 
     func app(adminToken: String? = nil) -> some ApplicationProtocol {
         let service = PathStatsService(

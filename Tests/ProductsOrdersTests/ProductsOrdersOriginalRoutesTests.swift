@@ -12,8 +12,8 @@ import Testing
 /// The original profile (the nameko-devex gateway's API) at the root, over in-memory stores,
 /// sent as its smoke test sends it: `curl -d` (form-encoded by name).
 @Suite struct ProductsOrdersOriginalRoutesTests {
-    let products = InMemoryProductStore()
-    let orders = InMemoryOrderStore()
+    let products = MemoryProductStore()
+    let orders = MemoryOrderStore()
 
     func app() -> some ApplicationProtocol {
         let routes = ProductsOrdersOriginalRoutes(

@@ -11,8 +11,8 @@ import Testing
 
 /// Every products-orders route through the router, over in-memory stores.
 @Suite struct ProductsOrdersRoutesTests {
-    let products = InMemoryProductStore()
-    let orders = InMemoryOrderStore()
+    let products = MemoryProductStore()
+    let orders = MemoryOrderStore()
 
     func app() -> some ApplicationProtocol {
         let routes = ProductsOrdersRoutes(

@@ -12,7 +12,7 @@ import Testing
 
 /// Every user-points route through the router, over the in-memory store.
 @Suite struct UserPointsRoutesTests {
-    let store = InMemoryUserPointsStore()
+    let store = MemoryUserPointsStore()
     let clock = ManualClock()
 
     func service(interval: Int = 60) -> UserPointsService {
@@ -254,7 +254,7 @@ import Testing
         var generator = SplitMix64(seed: 2026)
         var observed = [Int](repeating: 0, count: 101)
         for count in [0, 1, 7, 8, 9, 1_000, 99_975] {
-            let points = LiveUserPointsStore.drawPoints(count: count, using: &generator)
+            let points = PostgresRedisUserPointsStore.drawPoints(count: count, using: &generator)
             #expect(points.count == count)
             for value in points { observed[Int(value)] += 1 }
         }

@@ -4,7 +4,7 @@ import Synchronization
 @testable import AreaMode
 
 /// The store contract in memory: the same session model, counts per place.
-final class InMemoryAreaModeStore: AreaModeStore {
+final class MemoryAreaModeStore: AreaModeStore {
     private let contents = Mutex<(sessions: [ByteKey: Place], counts: [Place: Int])>(([:], [:]))
 
     func apply(_ events: [AreaEvent]) async throws -> (outcomes: [Outcome], changedAreas: Set<Int>) {
@@ -32,29 +32,5 @@ final class InMemoryAreaModeStore: AreaModeStore {
             summaries.append(AreaSummary(area: area, mostPlayed: stats.mostPlayed!, activeUsers: stats.activeUsers))
         }
         return summaries
-    }
-}
-
-/// The cache contract in memory, counting what it served.
-final class InMemoryAreaStatsCache: AreaStatsCache {
-    let contents = Mutex<(versions: [Int: Int], entries: [Int: (version: String, body: String)], hits: Int)>(([:], [:], 0))
-
-    func lookup(area: Int) async -> AreaStatsLookup? {
-        contents.withLock { contents in
-            let version = String(contents.versions[area] ?? 0)
-            let body = contents.entries[area].flatMap { $0.version == version ? $0.body : nil }
-            if body != nil { contents.hits += 1 }
-            return AreaStatsLookup(version: version, body: body)
-        }
-    }
-
-    func store(area: Int, version: String, body: String) async {
-        contents.withLock { $0.entries[area] = (version, body) }
-    }
-
-    func invalidate(areas: Set<Int>) async {
-        contents.withLock { contents in
-            for area in areas { contents.versions[area, default: 0] += 1 }
-        }
     }
 }

@@ -3,7 +3,7 @@ import Synchronization
 @testable import PathStats
 
 /// The store contract in memory: most hits first, ties by path in byte order.
-final class InMemoryPathStatsStore: PathStatsStore {
+final class MemoryPathStatsStore: PathStatsStore {
     private let counts = Mutex<[String: Int64]>([:])
 
     func hit(_ path: String, times: Int) async throws -> Int64 {

@@ -9,7 +9,7 @@ import Synchronization
 /// published generation. `lockHeldElsewhere` plays another replica's refresh; while
 /// `holdReads` or `holdHandovers` is set, point reads or handovers wait (to have queries
 /// arrive during one).
-final class InMemoryUserPointsStore: UserPointsStore {
+final class MemoryUserPointsStore: UserPointsStore {
     struct Contents {
         var points: [Int] = []  // index + 1 is the user id
         var state: PointsState?

@@ -3,7 +3,7 @@ import Synchronization
 @testable import AchievementLevel
 
 /// The cache contract in memory, with no expiry: what was stored stays.
-final class InMemoryLevelCache: LevelCache {
+final class MemoryLevelCache: LevelCache {
     private let contents = Mutex<(users: [UpstreamUser]?, levels: [Int64: UserLevel])>((nil, [:]))
 
     func users() async -> [UpstreamUser]? { contents.withLock { $0.users } }
