@@ -12,7 +12,6 @@ public struct PathStatsFeature: Feature {
     ]
     let service: PathStatsService
     let profile: APIProfile
-    let prefix: String
     let testMax: Int
     let adminToken: String?
 
@@ -36,7 +35,6 @@ public struct PathStatsFeature: Feature {
             service.letters = PathGenerator.lowercase
         }
         self.service = service
-        prefix = dependencies.prefix
         testMax = try settings.int("test-max", default: 1_000_000, in: 0...100_000_000)
         adminToken = dependencies.adminToken
     }
@@ -44,9 +42,9 @@ public struct PathStatsFeature: Feature {
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
         switch profile {
         case .switchyard:
-            PathStatsRoutes(service: service, prefix: prefix, testMax: testMax, adminToken: adminToken).addRoutes(to: group)
+            PathStatsRoutes(service: service, testMax: testMax, adminToken: adminToken).addRoutes(to: group)
         case .original:
-            PathStatsOriginalRoutes(service: service, prefix: prefix, testMax: testMax, adminToken: adminToken).addRoutes(to: group)
+            PathStatsOriginalRoutes(service: service, testMax: testMax, adminToken: adminToken).addRoutes(to: group)
         }
     }
 

@@ -6,23 +6,31 @@ import SwitchyardJSON
 /// the whole request path as the key (its own sorted set), `{"URL request counts": [...]}`.
 struct PathStatsOriginalRoutes: Sendable {
     let service: PathStatsService
-    let prefix: String
     let testMax: Int
     let adminToken: String?
     let chunks = RankingChunks()
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        routes.get("/api/**") { request, _ in
-            let counted = try await service.hit(requestPath: pathAfterPrefix(request, prefix: prefix))
-            return Self.text("Request \(HTML.escape(counted.path)) finished")
-        }
-        routes.get("/stats") { _, _ in try await rankingResponse(service, offset: 0, limit: nil, Self.ranking, chunks) }
-        routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken))
-            .post("/{n}") { _, context -> Response in
-                let n = try parseInt(try context.parameters.require("n"), field: "n", in: 0...testMax)
-                _ = try await service.loadTest(requests: n)
-                return Self.text("Finished test run with \(n) requests")
-            }
+        routes.get("/api/**", use: hit)
+        routes.get("/stats", use: ranking)
+        routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken)).post("/{n}", use: loadTest)
+    }
+
+    /// The key is the whole request path, slashes as sent (`/api/a`, `/api/a/` and `/api//a`
+    /// are three keys), which the router's match does not keep: it leaves runs of slashes out.
+    @Sendable func hit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let counted = try await service.hit(path: Substring(request.uri.path))
+        return Self.text("Request \(HTML.escape(counted.path)) finished")
+    }
+
+    @Sendable func ranking(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await rankingResponse(service, offset: 0, limit: nil, Self.ranking, chunks)
+    }
+
+    @Sendable func loadTest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let n = try parseInt(try context.parameters.require("n"), field: "n", in: 0...testMax)
+        _ = try await service.loadTest(requests: n)
+        return Self.text("Finished test run with \(n) requests")
     }
 
     static let ranking = RankingFormat(

@@ -3,10 +3,10 @@ import Hummingbird
 import SwitchyardCore
 import SwitchyardJSON
 
-/// HTTP in and out; the rules are the service's.
+/// HTTP in and out; the rules are the service's. Paths come from the router's catch-all, its
+/// empty segments left out: that is the key's normalisation of slashes already.
 struct PathStatsRoutes: Sendable {
     let service: PathStatsService
-    let prefix: String
     let testMax: Int
     let adminToken: String?
     let chunks = RankingChunks()
@@ -17,29 +17,35 @@ struct PathStatsRoutes: Sendable {
     static let streamChunkSize = 5000
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        routes.get("/api/**") { request, _ in
-            Response.cachedJSON(try await service.hit(requestPath: pathAfterPrefix(request, prefix: prefix)).json)
-        }
-        routes.get("/stats") { request, _ in
-            let offset = try request.queryInt("offset", in: 0...Int(Int32.max)) ?? 0
-            let limit = try request.queryInt("limit", in: 1...100_000)
-            return try await rankingResponse(service, offset: offset, limit: limit, .array, chunks)
-        }
-        routes.get("/stats/**") { request, _ in
-            Response.cachedJSON(try await service.count(rawPath: pathAfterPrefix(request, prefix: prefix).dropFirst("/stats".count)).json)
-        }
-        routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken))
-            .post("/{n}") { _, context -> Response in
-                let n = try parseInt(try context.parameters.require("n"), field: "n", in: 0...testMax)
-                return .json(try await service.loadTest(requests: n).json)
-            }
+        routes.get("/api/**", use: hit)
+        routes.get("/stats", use: ranking)
+        routes.get("/stats/**", use: count)
+        routes.group("/test").add(middleware: AdminAuthMiddleware(token: adminToken)).post("/{n}", use: loadTest)
     }
-}
 
-/// The request path as the client sent it (escapes kept, no query), after the feature prefix.
-func pathAfterPrefix(_ request: Request, prefix: String) -> Substring {
-    let path = request.uri.path
-    return Substring(path.utf8.dropFirst(prefix == "/" ? 0 : prefix.utf8.count))
+    @Sendable func hit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        .cachedJSON(try await service.hit(path: Self.caughtPath(context)).json)
+    }
+
+    @Sendable func ranking(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let offset = try request.queryInt("offset", in: 0...Int(Int32.max)) ?? 0
+        let limit = try request.queryInt("limit", in: 1...100_000)
+        return try await rankingResponse(service, offset: offset, limit: limit, .array, chunks)
+    }
+
+    @Sendable func count(_ request: Request, context: AppRequestContext) async throws -> Response {
+        .cachedJSON(try await service.count(path: Self.caughtPath(context)).json)
+    }
+
+    @Sendable func loadTest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let n = try parseInt(try context.parameters.require("n"), field: "n", in: 0...testMax)
+        return .json(try await service.loadTest(requests: n).json)
+    }
+
+    /// The segments the route's `**` matched, as the client sent them (escapes kept).
+    static func caughtPath(_ context: AppRequestContext) -> Substring {
+        Substring(context.parameters.getCatchAll().joined(separator: "/"))
+    }
 }
 
 /// How a ranking is written: its opening and closing text, and each row as

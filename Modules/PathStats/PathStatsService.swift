@@ -19,15 +19,15 @@ struct PathStatsService: Sendable {
     let loadTests = BusyGate()
     /// Concurrent hits on one path: one increment by their number, each caller its own count.
     let pathHits = CoalescedCalls<Int64>()
-    /// The counted key of a request path after the feature prefix: `PathKey.normalize` of what
-    /// follows `/api`, or under the original profile `PathKey.exact` of the whole of it.
-    var key: @Sendable (Substring) -> Result<String, PathKey.Problem> = { PathKey.normalize($0.dropFirst("/api".count)) }
+    /// The counted key of the path a hit route matched: `PathKey.normalize` of what follows
+    /// `/api/`, or under the original profile `PathKey.exact` of the whole `/api/...` path.
+    var key: @Sendable (Substring) -> Result<String, PathKey.Problem> = PathKey.normalize
     /// The letters of load-test path segments.
     var letters = PathGenerator.letters
 
-    /// Counts a hit on the request path after the feature prefix (`/api/...`).
-    func hit(requestPath: Substring) async throws -> PathCount {
-        switch key(requestPath) {
+    /// Counts a hit on the path the route matched (see `key`).
+    func hit(path: Substring) async throws -> PathCount {
+        switch key(path) {
         case .failure(.empty):
             throw APIError.notFound("Nothing to count: the path after /api/ is empty.")
         case .failure(.tooLong(let bytes)):
@@ -45,8 +45,8 @@ struct PathStatsService: Sendable {
         }
     }
 
-    func count(rawPath: Substring) async throws -> PathCount {
-        guard case .success(let key) = PathKey.normalize(rawPath) else {
+    func count(path: Substring) async throws -> PathCount {
+        guard case .success(let key) = PathKey.normalize(path) else {
             throw APIError.notFound("No such path.")
         }
         return PathCount(path: key, count: try await store.count(of: key))

@@ -18,7 +18,7 @@ import Testing
             store: store, http: HTTPClient(), serverAddress: ServerAddress(), prefix: "/", random: .seeded(1),
             testConcurrency: 4, hits: Counter(label: "h"), distinctPaths: Gauge(label: "d"))
         service.key = PathKey.exact
-        let routes = PathStatsOriginalRoutes(service: service, prefix: "/", testMax: 100, adminToken: nil)
+        let routes = PathStatsOriginalRoutes(service: service, testMax: 100, adminToken: nil)
         return routeTestApplication(prefix: "/") { routes.addRoutes(to: $0) }
     }
 
@@ -42,6 +42,15 @@ import Testing
                     ])
             }
             try await client.execute(uri: "/stats", method: .get) { #expect($0.json?["URL request counts"]?.arrayValue?.count == 3) }
+        }
+    }
+
+    /// Slashes are part of the original's key, runs of them too.
+    @Test func slashesAreKeptAsSent() async throws {
+        try await app().test(.router) { client in
+            for path in ["/api//double//slash", "/api/a//", "/api/a/"] {
+                try await client.execute(uri: path, method: .get) { #expect($0.text == "Request \(path) finished") }
+            }
         }
     }
 

@@ -18,7 +18,7 @@ import Testing
         let service = PathStatsService(
             store: store, http: HTTPClient(), serverAddress: ServerAddress(), prefix: "/path-stats", random: .seeded(1),
             testConcurrency: 4, hits: Counter(label: "h"), distinctPaths: Gauge(label: "d"))
-        let routes = PathStatsRoutes(service: service, prefix: "/path-stats", testMax: 100, adminToken: adminToken)
+        let routes = PathStatsRoutes(service: service, testMax: 100, adminToken: adminToken)
         return routeTestApplication(prefix: "/path-stats") { routes.addRoutes(to: $0) }
     }
 
