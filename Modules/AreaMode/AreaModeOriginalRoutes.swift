@@ -12,36 +12,41 @@ struct AreaModeOriginalRoutes: Sendable {
     let adminToken: String?
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        routes.post("/events") { request, context -> Response in
-            try await Self.fastAPIErrors(location: ["body"]) {
-                let events = try await request.jsonBody(context: context, limit: maxBodySize, anyMediaType: true) {
-                    try EventValidation.events(from: Self.numericIDsAsStrings($0))
-                }
-                _ = try await service.ingest(events)
-                return .json(["status": true])
+        routes.post("/events", use: ingest)
+        routes.get("/stats", use: stats)
+        routes.group("/generate_data").add(middleware: AdminAuthMiddleware(token: adminToken)).post(use: generate)
+    }
+
+    @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await Self.fastAPIErrors(location: ["body"]) {
+            let events = try await request.jsonBody(context: context, limit: maxBodySize, anyMediaType: true) {
+                try EventValidation.events(from: Self.numericIDsAsStrings($0))
             }
+            _ = try await service.ingest(events)
+            return .json(["status": true])
         }
-        routes.get("/stats") { request, _ -> Response in
-            try await Self.fastAPIErrors(location: ["query", "area_code"]) {
-                guard let area = try request.queryInt("area_code", in: 100...999) else {
-                    throw APIError.validation([FieldError(field: "area_code", message: "field required")])
-                }
-                return .cachedJSON(try await service.cachedStatsBody(area: area))
+    }
+
+    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await Self.fastAPIErrors(location: ["query", "area_code"]) {
+            guard let area = try request.queryInt("area_code", in: 100...999) else {
+                throw APIError.validation([FieldError(field: "area_code", message: "field required")])
             }
+            return .cachedJSON(try await service.cachedStatsBody(area: area))
         }
-        routes.group("/generate_data").add(middleware: AdminAuthMiddleware(token: adminToken))
-            .post { request, _ -> Response in
-                try await Self.fastAPIErrors(location: ["query"]) {
-                    var parameters = try AreaModeRoutes.generationParameters(request)
-                    let random = parameters.seed.map(RandomSource.seeded) ?? self.random
-                    // The original's defaults: 500..1000 records over User1..User10.
-                    if request.uri.queryParameters["count"] == nil { parameters.count = random.int(in: 500...1000) }
-                    if request.uri.queryParameters["users"] == nil { parameters.users = 10 }
-                    parameters.userPrefix = "User"
-                    _ = try await service.generate(parameters, random: random)
-                    return .json(["cnt_records_generated": .int(Int64(parameters.count))])
-                }
-            }
+    }
+
+    @Sendable func generate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await Self.fastAPIErrors(location: ["query"]) {
+            var parameters = try AreaModeRoutes.generationParameters(request)
+            let random = parameters.seed.map(RandomSource.seeded) ?? self.random
+            // The original's defaults: 500..1000 records over User1..User10.
+            if request.uri.queryParameters["count"] == nil { parameters.count = random.int(in: 500...1000) }
+            if request.uri.queryParameters["users"] == nil { parameters.users = 10 }
+            parameters.userPrefix = "User"
+            _ = try await service.generate(parameters, random: random)
+            return .json(["cnt_records_generated": .int(Int64(parameters.count))])
+        }
     }
 
     /// `{"101": [{"count": 5, "multiplayer_mode": "Modes3"}, ...]}`, or `{}` with nobody active.

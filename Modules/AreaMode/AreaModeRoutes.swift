@@ -12,36 +12,43 @@ struct AreaModeRoutes: Sendable {
     let adminToken: String?
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
-        routes.post("/events") { request, context -> Response in
-            let events = try await request.jsonBody(context: context, limit: maxBodySize, decode: EventValidation.events(from:))
-            return .json(Self.json(try await service.ingest(events)))
+        routes.post("/events", use: ingest)
+        routes.get("/stats", use: stats)
+        routes.get("/areas", use: areas)
+        routes.group("/generate_data").add(middleware: AdminAuthMiddleware(token: adminToken)).post(use: generate)
+    }
+
+    @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let events = try await request.jsonBody(context: context, limit: maxBodySize, decode: EventValidation.events(from:))
+        return .json(Self.json(try await service.ingest(events)))
+    }
+
+    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let area = try request.queryInt("area_code", in: 100...999) else {
+            throw APIError.validation([FieldError(field: "area_code", message: "is required")])
         }
-        routes.get("/stats") { request, _ -> Response in
-            guard let area = try request.queryInt("area_code", in: 100...999) else {
-                throw APIError.validation([FieldError(field: "area_code", message: "is required")])
-            }
-            return .cachedJSON(try await service.cachedStatsBody(area: area))
-        }
-        routes.get("/areas") { _, _ -> Response in
-            let areas = try await service.areas()
-            return .json(
-                .array(
-                    areas.map {
-                        [
-                            "area_code": .int(Int64($0.area)), "most_played": .string($0.mostPlayed),
-                            "active_users": .int(Int64($0.activeUsers)),
-                        ]
-                    }))
-        }
-        routes.group("/generate_data").add(middleware: AdminAuthMiddleware(token: adminToken))
-            .post { request, _ -> Response in
-                let parameters = try Self.generationParameters(request)
-                let report = try await service.generate(parameters, random: parameters.seed.map(RandomSource.seeded) ?? random)
-                var fields = report.outcomeFields
-                fields["cnt_records_generated"] = .int(Int64(parameters.count))
-                fields["events"] = .int(Int64(report.received))
-                return .json(.object(fields))
-            }
+        return .cachedJSON(try await service.cachedStatsBody(area: area))
+    }
+
+    @Sendable func areas(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let areas = try await service.areas()
+        return .json(
+            .array(
+                areas.map {
+                    [
+                        "area_code": .int(Int64($0.area)), "most_played": .string($0.mostPlayed),
+                        "active_users": .int(Int64($0.activeUsers)),
+                    ]
+                }))
+    }
+
+    @Sendable func generate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let parameters = try Self.generationParameters(request)
+        let report = try await service.generate(parameters, random: parameters.seed.map(RandomSource.seeded) ?? random)
+        var fields = report.outcomeFields
+        fields["cnt_records_generated"] = .int(Int64(parameters.count))
+        fields["events"] = .int(Int64(report.received))
+        return .json(.object(fields))
     }
 
     static func json(_ report: IngestReport) -> JSONValue {
