@@ -34,7 +34,7 @@ public struct AreaModeFeature: Feature {
                 ingestConcurrency: try settings.int(
                     "ingest-concurrency", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1_000)),
             cache: cache,
-            metrics: dependencies.metrics, statsJSON: profile == .original ? AreaModeOriginalRoutes.json : AreaModeService.json)
+            metrics: dependencies.metrics, statsJSON: profile == .original ? \.originalJSON : \.json)
         random = dependencies.random
         maxBodySize = try settings.int("max-body-size", default: 8 << 20, in: 1024...(256 << 20))
         adminToken = dependencies.adminToken

@@ -49,14 +49,6 @@ struct AreaModeOriginalRoutes: Sendable {
         }
     }
 
-    /// `{"101": [{"count": 5, "multiplayer_mode": "Modes3"}, ...]}`, or `{}` with nobody active.
-    static func json(_ stats: AreaStats) -> JSONValue {
-        guard !stats.modes.isEmpty else { return [:] }
-        return [
-            String(stats.area): .array(stats.modes.map { ["count": .int(Int64($0.count)), "multiplayer_mode": .string($0.mode)] })
-        ]
-    }
-
     /// pydantic v1 turned a number given for a string field into its text.
     static func numericIDsAsStrings(_ body: JSONValue) -> JSONValue {
         guard case .object(var fields) = body, case .array(let items)? = fields["items"] else { return body }

@@ -20,7 +20,7 @@ struct AreaModeRoutes: Sendable {
 
     @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
         let events = try await request.jsonBody(context: context, limit: maxBodySize, decode: EventValidation.events(from:))
-        return .json(Self.json(try await service.ingest(events)))
+        return .json(try await service.ingest(events).json)
     }
 
     @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -31,15 +31,7 @@ struct AreaModeRoutes: Sendable {
     }
 
     @Sendable func areas(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let areas = try await service.areas()
-        return .json(
-            .array(
-                areas.map {
-                    [
-                        "area_code": .int(Int64($0.area)), "most_played": .string($0.mostPlayed),
-                        "active_users": .int(Int64($0.activeUsers)),
-                    ]
-                }))
+        .json(.array(try await service.areas().map(\.json)))
     }
 
     @Sendable func generate(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -49,13 +41,6 @@ struct AreaModeRoutes: Sendable {
         fields["cnt_records_generated"] = .int(Int64(parameters.count))
         fields["events"] = .int(Int64(report.received))
         return .json(.object(fields))
-    }
-
-    static func json(_ report: IngestReport) -> JSONValue {
-        var fields = report.outcomeFields
-        fields["status"] = true
-        fields["received"] = .int(Int64(report.received))
-        return .object(fields)
     }
 
     static func generationParameters(_ request: Request) throws -> GenerationParameters {

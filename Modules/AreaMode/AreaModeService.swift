@@ -3,26 +3,6 @@ import Metrics
 import SwitchyardCore
 import SwitchyardJSON
 
-/// Outcome counts of one or more batches.
-struct IngestReport: Sendable, Equatable {
-    var received = 0
-    var counts: [Outcome: Int] = [:]
-
-    mutating func add(_ outcomes: [Outcome]) {
-        received += outcomes.count
-        for outcome in outcomes { counts[outcome, default: 0] += 1 }
-    }
-
-    mutating func add(_ other: IngestReport) {
-        received += other.received
-        counts.merge(other.counts, uniquingKeysWith: +)
-    }
-
-    var outcomeFields: [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: Outcome.allCases.map { ($0.rawValue, JSONValue.int(Int64(counts[$0] ?? 0))) })
-    }
-}
-
 /// The rules of area-mode around the store: ingest, read through the cache, generate data.
 struct AreaModeService: Sendable {
     let store: any AreaModeStore
@@ -39,7 +19,7 @@ struct AreaModeService: Sendable {
 
     init(
         store: any AreaModeStore, cache: any AreaStatsCache, metrics: any MetricsFactory,
-        statsJSON: @escaping @Sendable (AreaStats) -> JSONValue = AreaModeService.json
+        statsJSON: @escaping @Sendable (AreaStats) -> JSONValue = \.json
     ) {
         self.store = store
         self.cache = cache
@@ -105,43 +85,5 @@ struct AreaModeService: Sendable {
         }
         report.add(try await ingest(batch))
         return report
-    }
-
-    static func json(_ stats: AreaStats) -> JSONValue {
-        [
-            "area_code": .int(Int64(stats.area)),
-            "most_played": stats.mostPlayed.map(JSONValue.string) ?? .null,
-            "active_users": .int(Int64(stats.activeUsers)),
-            "modes": .array(stats.modes.map { ["multiplayer_mode": .string($0.mode), "count": .int(Int64($0.count))] }),
-        ]
-    }
-}
-
-/// `/generate_data/` query parameters.
-struct GenerationParameters: Sendable {
-    var count = 1000
-    var users: Int?
-    var modes = 10
-    var areas = 101...119
-    var logoutRatio = 0.5
-    var seed: UInt64?
-    /// Users are `<userPrefix><n>` for n in 1...users.
-    var userPrefix = "user-"
-
-    /// `count` LOGINs of random users in random places, each followed by the same user's LOGOUT
-    /// with probability `logoutRatio`. The same seed gives the same events.
-    func events(random: RandomSource) -> [AreaEvent] {
-        let users = self.users ?? count
-        var events: [AreaEvent] = []
-        events.reserveCapacity(Int(Double(count) * (1 + logoutRatio)) + 1)
-        for _ in 0..<count {
-            let place = Place(area: random.int(in: areas), mode: "Modes\(random.int(in: 1...modes))")
-            let user = "\(userPrefix)\(random.int(in: 1...max(users, 1)))"
-            events.append(AreaEvent(place: place, userID: user, name: .login))
-            if Double(random.next() >> 11) / Double(1 << 53) < logoutRatio {
-                events.append(AreaEvent(place: place, userID: user, name: .logout))
-            }
-        }
-        return events
     }
 }

@@ -15,7 +15,7 @@ import Testing
 
     func app() -> some ApplicationProtocol {
         let service = AreaModeService(
-            store: store, cache: cache, metrics: NOOPMetricsHandler.instance, statsJSON: AreaModeOriginalRoutes.json)
+            store: store, cache: cache, metrics: NOOPMetricsHandler.instance, statsJSON: \.originalJSON)
         let routes = AreaModeOriginalRoutes(service: service, random: .seeded(3), maxBodySize: 1 << 20, adminToken: nil)
         return routeTestApplication(prefix: "/") { routes.addRoutes(to: $0) }
     }
