@@ -31,7 +31,7 @@ struct ProductsOrdersOriginalRoutes: Sendable {
 
     @Sendable func product(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await Self.originalErrors(context) {
-            .json(ProductsOrdersRoutes.json(try await service.product(try ProductsOrdersRoutes.productID(context))))
+            .json(try await service.product(try ProductsOrdersRoutes.productID(context)).json)
         }
     }
 
@@ -55,22 +55,15 @@ struct ProductsOrdersOriginalRoutes: Sendable {
     @Sendable func order(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await Self.originalErrors(context) {
             let id = try parseInt(try context.parameters.require("id"), field: "id", in: 1...Int.max)
-            return .json(Self.json(try await service.order(Int64(id))))
+            return .json(try await service.order(Int64(id)).originalJSON)
         }
     }
 
     @Sendable func orderList(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await Self.originalErrors(context) {
             let page = try parseInt(try context.parameters.require("page"), field: "page", in: 1...(Int.max / Self.pageSize))
-            return .json(.array(try await service.orderPage(number: page, size: Self.pageSize).map(Self.json)))
+            return .json(.array(try await service.orderPage(number: page, size: Self.pageSize).map(\.originalJSON)))
         }
-    }
-
-    /// The default profile's order without `created_at`.
-    static func json(_ view: OrderView) -> JSONValue {
-        guard case .object(var fields) = ProductsOrdersRoutes.json(view) else { return .null }
-        fields.removeValue(forKey: "created_at")
-        return .object(fields)
     }
 
     /// `{"error", "message"}` only, in the original's words for what it knew; a bug is its

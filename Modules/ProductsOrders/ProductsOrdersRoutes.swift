@@ -30,17 +30,17 @@ struct ProductsOrdersRoutes: Sendable {
             return String(text)
         }
         let page = try await service.productPage(after: cursor, limit: try request.queryInt("limit", in: 1...500) ?? 50)
-        return .json(["products": .array(page.products.map(Self.json)), "next_cursor": page.next.map { .string($0) } ?? .null])
+        return .json(["products": .array(page.products.map(\.json)), "next_cursor": page.next.map { .string($0) } ?? .null])
     }
 
     @Sendable func product(_ request: Request, context: AppRequestContext) async throws -> Response {
-        .json(Self.json(try await service.product(try Self.productID(context))))
+        .json(try await service.product(try Self.productID(context)).json)
     }
 
     @Sendable func updateProduct(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try Self.productID(context)
         let changes = try ProductsOrdersValidation.changes(from: try await request.jsonBody(context: context))
-        return .json(Self.json(try await service.updateProduct(id, changes: changes)))
+        return .json(try await service.updateProduct(id, changes: changes).json)
     }
 
     @Sendable func deleteProduct(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -59,12 +59,12 @@ struct ProductsOrdersRoutes: Sendable {
             return id
         }
         let page = try await service.orderPage(before: cursor, limit: try request.queryInt("limit", in: 1...100) ?? 20)
-        return .json(["orders": .array(page.orders.map(Self.json)), "next_cursor": page.next.map { .string(String($0)) } ?? .null])
+        return .json(["orders": .array(page.orders.map(\.json)), "next_cursor": page.next.map { .string(String($0)) } ?? .null])
     }
 
     @Sendable func order(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try parseInt(try context.parameters.require("id"), field: "id", in: 1...Int.max)
-        return .json(Self.json(try await service.order(Int64(id))))
+        return .json(try await service.order(Int64(id)).json)
     }
 
     /// The `{id}` of a product route: 400 when it could not be a product id.
@@ -74,25 +74,5 @@ struct ProductsOrdersRoutes: Sendable {
             throw APIError.validation([FieldError(field: "id", message: "must be 1 to 128 characters of A-Z, a-z, 0-9, '_', '.' and '-'")])
         }
         return id
-    }
-
-    static func json(_ product: Product) -> JSONValue {
-        [
-            "id": .string(product.id), "title": .string(product.title), "passenger_capacity": .int(product.passengerCapacity),
-            "maximum_speed": .int(product.maximumSpeed), "in_stock": .int(product.inStock),
-        ]
-    }
-
-    static func json(_ view: OrderView) -> JSONValue {
-        [
-            "id": .int(view.order.id), "created_at": .string(iso8601(view.order.createdAt)),
-            "order_details": .array(
-                view.lines.map { line in
-                    [
-                        "id": .int(line.detail.id), "product_id": .string(line.detail.productID), "price": .string(line.detail.price.text),
-                        "quantity": .int(line.detail.quantity), "product": line.product.map(json) ?? .null, "image": .string(line.image),
-                    ]
-                }),
-        ]
     }
 }
