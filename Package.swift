@@ -68,9 +68,9 @@ let package = Package(
         .target(
             name: "SwitchyardCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            path: "Modules/Core"),
+            path: "Modules/SwitchyardCore"),
         // The JSON value, its parser and writer.
-        .target(name: "SwitchyardJSON", path: "Modules/JSON"),
+        .target(name: "SwitchyardJSON", path: "Modules/SwitchyardJSON"),
 
         // The plug-in contract every feature builds on.
         .target(
@@ -134,23 +134,23 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "App/Host"),
+            path: "App/SwitchyardHost"),
         // The list of features this binary hosts; the only place that names them all.
         .target(
             name: "KnownFeatures", dependencies: ["FeatureKit", "PathStats", "AreaMode", "UserPoints", "AchievementLevel", "ProductsOrders"],
-            path: "App/Features"),
+            path: "App/KnownFeatures"),
         .executableTarget(
             name: "switchyard",
             dependencies: [
                 "SwitchyardHost", "KnownFeatures", "UsersAPIStub", "FeatureKit", hummingbird, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "App/Main"),
+            path: "App/switchyard"),
         // Load probes for scripts/bench (not shipped).
         .executableTarget(
             name: "switchyard-bench",
             dependencies: ["Redis", "Postgres", "HTTPClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "App/Bench"),
+            path: "App/switchyard-bench"),
 
         // Shared by the unit test targets: route tests over in-memory stores, raw sockets.
         .target(
@@ -158,7 +158,7 @@ let package = Package(
             dependencies: [
                 "FeatureKit", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Tests/FeatureTesting"),
+            path: "Tests/Support/FeatureTesting"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SwitchyardCore"], path: "Tests/PostgresTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/RedisTests"),
         .testTarget(
@@ -169,13 +169,13 @@ let package = Package(
             ],
             path: "Tests/FeatureKitTests"),
         .testTarget(
-            name: "HostTests",
+            name: "SwitchyardHostTests",
             dependencies: [
                 "SwitchyardHost", "FeatureKit", "FeatureTesting", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
                 hummingbirdTesting, metrics, logging, .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Tests/HostTests"),
+            path: "Tests/SwitchyardHostTests"),
         .testTarget(
             name: "PathStatsTests",
             dependencies: ["PathStats", "FeatureKit", "FeatureTesting", "HTTPClient", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics],

@@ -4,12 +4,33 @@ import Foundation
 enum ChildProcess {
     /// Runs `argv` with its output discarded; true when it exits 0. posix_spawn and waitpid:
     /// Foundation's Process can miss the exit of a child whose own child (a postmaster) lives on,
-    /// and then waits forever.
+    /// and then waits forever; and with a thousand descriptors open (the suite's many servers) its
+    /// run() overran a buffer and crashed the test process.
     static func run(_ argv: [String]) -> Bool {
+        spawn(argv, output: nil).map { $0.status == 0 } ?? false
+    }
+
+    /// Runs `path` with `arguments` and returns what it printed (its errors discarded). Blocks:
+    /// call it through `offThePool`.
+    static func output(_ path: String, _ arguments: [String]) throws -> String {
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { throw POSIXError(.EMFILE) }
+        guard let result = spawn([path] + arguments, output: pipe) else { throw POSIXError(.ENOEXEC) }
+        return String(decoding: result.printed, as: UTF8.self)
+    }
+
+    /// posix_spawn with stdin and stderr on /dev/null, stdout on `output`'s write end (read to
+    /// its end here) or /dev/null, and none of the test process's other descriptors.
+    private static func spawn(_ argv: [String], output: [Int32]?) -> (status: Int32, printed: [UInt8])? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let output {
+            posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // None of the test process's sockets: a postmaster that kept them would hold ports and
         // connections open, and count them against its own descriptor limit. (glibc ignores a
@@ -21,25 +42,23 @@ enum ChildProcess {
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid = pid_t()
-        guard posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 else { return false }
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0
+        var printed: [UInt8] = []
+        if let output {
+            close(output[1])
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while spawned {
+                let count = read(output[0], &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                printed += buffer[0..<count]
+            }
+            close(output[0])
+        }
+        guard spawned else { return nil }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return status == 0
-    }
-
-    /// Runs `path` with `arguments` and returns what it printed (its errors discarded). Blocks:
-    /// call it through `offThePool`.
-    static func output(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (status, printed)
     }
 
     /// Spawning and waiting block; a thread of its own keeps them off the cooperative pool,

@@ -212,8 +212,10 @@ public final class PostgresTransaction: PostgresQuerying {
             throw PostgresError.server(sqlState: "25000", message: "the transaction this handle belongs to has ended")
         }
         defer { turn.release() }
+        // A deadline fired on an earlier call (its answer may have come, but a cancel is on its
+        // way): the transaction cannot go on, and nothing of it will commit. A 503, not a misuse.
         guard !connection.isOutOfStep else {
-            throw PostgresError.server(sqlState: "25000", message: "the transaction's connection was interrupted by a deadline")
+            throw PostgresError.unavailable("the transaction's connection was interrupted by a deadline")
         }
         return try await pool.run(on: connection, deadline: deadline, body)
     }

@@ -120,7 +120,7 @@ import Testing
                 service: AreaModeService(store: store, cache: cache, metrics: NOOPMetricsHandler.instance),
                 random: .seeded(3), maxBodySize: 1 << 20, adminToken: nil)
             try await routeTestApplication(prefix: "/area-mode") { routes.addRoutes(to: $0) }.test(.live) { client in
-                let response = try await client.execute(uri: "/area-mode/generate_data?count=20000", method: .post)
+                let response = try await client.execute(uri: "/area-mode/generate_data?count=2000", method: .post)
                 #expect(response.status == .ok)
                 let seen = store.niceness.withLock { $0 }
                 #expect(!seen.isEmpty && seen.allSatisfy { $0 >= 10 }, "\(seen)")
