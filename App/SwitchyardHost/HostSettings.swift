@@ -17,6 +17,8 @@ public struct HostSettings: Sendable {
     /// Requests with a body over 64 KiB handled at once (`EventLoopAffinityMiddleware`).
     public var largeBodyConcurrency: Int
     public var largeBodyQueue: Int
+    public var refusedBodyDrainTime: Duration
+    public var refusedBodyDrainBytes: Int
     public var largeBodyQueueBytes: Int
     public var enabledFeatures: [any Feature.Type]
     public var prefixes: [String: String]
@@ -36,6 +38,8 @@ public struct HostSettings: Sendable {
         idleTimeout = try settings.seconds("http.idle-timeout", default: 30, in: 0.1...3600)
         largeBodyConcurrency = try settings.int("http.large-body-concurrency", default: 1, in: 1...1024)
         largeBodyQueue = try settings.int("http.large-body-queue", default: 16, in: 1...100_000)
+        refusedBodyDrainTime = try settings.seconds("http.refused-body-drain-time", default: 30, in: 0...3600)
+        refusedBodyDrainBytes = try settings.int("http.refused-body-drain-bytes", default: 256 << 20, in: 0...(64 << 30))
         largeBodyQueueBytes = try settings.int("http.large-body-queue-bytes", default: 128 << 20, in: (64 << 10)...(64 << 30))
         adminToken = settings.string("auth.admin-token", secret: true)
         docsAssetsURL = settings.string("docs.assets-url") ?? "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"

@@ -39,7 +39,9 @@ public struct Switchyard: Sendable {
         // Middleware applies only to routes added after it, so it all goes first.
         let tallies = RouteTallies()
         router.add(middleware: RequestMetricsMiddleware(registry: registry, tallies: tallies))
-        router.add(middleware: RefusedBodyDrain())
+        router.add(
+            middleware: RefusedBodyDrain(
+                drainTime: .nanoseconds(Int64(settings.refusedBodyDrainTime / .nanoseconds(1))), drainBytes: settings.refusedBodyDrainBytes))
         router.add(
             middleware: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first))
         router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
