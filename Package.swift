@@ -204,14 +204,66 @@ let package = Package(
                 logging,
             ],
             path: "Tests/ProductsOrdersTests"),
-        .testTarget(
-            name: "IntegrationTests",
+        // Integration tests, one target per module, against live Redis, PostgreSQL, the binary
+        // and the cluster; what they share (processes, ports, the environment) is a target of its own.
+        .target(
+            name: "IntegrationSupport",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "Redis", "Postgres", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", "PathStats",
-                "AreaMode", "UserPoints", "AchievementLevel", "ProductsOrders", "UsersAPIStub", "KnownFeatures", hummingbird,
-                hummingbirdTesting, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "SwitchyardHost", "KnownFeatures", "UsersAPIStub", "Postgres", "HTTPClient", "SwitchyardJSON", hummingbird,
+                hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "IntegrationTests/Support/IntegrationSupport"),
+        .testTarget(
+            name: "PostgresIntegrationTests", dependencies: ["IntegrationSupport", "Postgres"],
+            path: "IntegrationTests/PostgresIntegrationTests"),
+        .testTarget(
+            name: "RedisIntegrationTests",
+            dependencies: ["IntegrationSupport", "Redis", .product(name: "NIOCore", package: "swift-nio")],
+            path: "IntegrationTests/RedisIntegrationTests"),
+        .testTarget(
+            name: "HTTPClientIntegrationTests", dependencies: ["IntegrationSupport", "HTTPClient", hummingbird, hummingbirdTesting],
+            path: "IntegrationTests/HTTPClientIntegrationTests"),
+        .testTarget(
+            name: "PathStatsIntegrationTests",
+            dependencies: [
+                "IntegrationSupport", "PathStats", "FeatureKit", "Redis", "SwitchyardHost", "SwitchyardJSON", hummingbird, hummingbirdTesting,
+            ],
+            path: "IntegrationTests/PathStatsIntegrationTests"),
+        .testTarget(
+            name: "AreaModeIntegrationTests",
+            dependencies: [
+                "IntegrationSupport", "AreaMode", "FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardHost", "SwitchyardJSON",
+                hummingbird, hummingbirdTesting,
+            ],
+            path: "IntegrationTests/AreaModeIntegrationTests"),
+        .testTarget(
+            name: "UserPointsIntegrationTests",
+            dependencies: [
+                "IntegrationSupport", "UserPoints", "FeatureKit", "Postgres", "Redis", "SwitchyardCore", "SwitchyardHost", "SwitchyardJSON",
+                hummingbird, hummingbirdTesting, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "IntegrationTests"),
+            path: "IntegrationTests/UserPointsIntegrationTests"),
+        .testTarget(
+            name: "AchievementLevelIntegrationTests",
+            dependencies: [
+                "IntegrationSupport", "AchievementLevel", "FeatureKit", "SwitchyardHost", "SwitchyardJSON", "UsersAPIStub", hummingbird,
+                hummingbirdTesting,
+            ],
+            path: "IntegrationTests/AchievementLevelIntegrationTests"),
+        .testTarget(
+            name: "ProductsOrdersIntegrationTests",
+            dependencies: [
+                "IntegrationSupport", "ProductsOrders", "FeatureKit", "Postgres", "Redis", "SwitchyardHost", "SwitchyardJSON", hummingbird,
+                hummingbirdTesting,
+            ],
+            path: "IntegrationTests/ProductsOrdersIntegrationTests"),
+        .testTarget(
+            name: "SwitchyardHostIntegrationTests",
+            dependencies: [
+                "IntegrationSupport", "SwitchyardHost", "KnownFeatures", "FeatureKit", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON",
+                "UsersAPIStub", hummingbird, hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "IntegrationTests/SwitchyardHostIntegrationTests"),
     ]
 )

@@ -1,0 +1,83 @@
+import Foundation
+
+/// A private redis-server on its own port, for tests that kill, restart or reconfigure it.
+package final class RedisProcess: @unchecked Sendable {
+    package let port: Int
+    private let arguments: [String]
+    private var process: Process?
+
+    package init(arguments: [String] = []) {
+        port = TestPorts.take()
+        self.arguments = arguments
+    }
+
+    /// TLS only, on `port`, with the test CA's server certificate.
+    package convenience init(tls certificates: TestCertificates, requireClientCertificate: Bool) {
+        self.init(arguments: [
+            "--tls-cert-file", certificates.serverCertificateFile, "--tls-key-file", certificates.serverKeyFile,
+            "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", requireClientCertificate ? "yes" : "no",
+        ])
+        tlsOnly = true
+    }
+
+    private var tlsOnly = false
+
+    package var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    package func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        let ports = tlsOnly ? ["--port", "0", "--tls-port", "\(port)"] : ["--port", "\(port)"]
+        process.arguments = ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        try await waitUntilAccepting()
+    }
+
+    /// SIGKILL: the connection drops with no goodbye, as in a crash. The wait for the exit (the
+    /// port is free after it) blocks, so it runs off the cooperative pool.
+    package func kill() async {
+        guard let process else { return }
+        self.process = nil
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        let exited = UnsafeSendable(process)
+        _ = try? await ChildProcess.offThePool { exited.value.waitUntilExit() }
+    }
+
+    deinit {
+        if let process { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Up to 20 s: the whole suite shares two cores, and a busy machine starts processes slowly.
+    private func waitUntilAccepting() async throws {
+        for _ in 0..<400 {
+            if canConnect() { return }
+            if let process, !process.isRunning {
+                throw StartFailure(reason: "redis-server exited with status \(process.terminationStatus) (port \(port) taken?)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw StartFailure(reason: "redis-server did not accept connections on port \(port) within 20 s")
+    }
+
+    package struct StartFailure: Error, CustomStringConvertible {
+        let reason: String
+        package var description: String { reason }
+    }
+
+    private func canConnect() -> Bool {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
