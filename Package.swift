@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Redis",
             dependencies: [
-                "CHiredis",
+                "CHiredis", "SwitchyardCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -209,7 +209,7 @@ let package = Package(
         .target(
             name: "IntegrationSupport",
             dependencies: [
-                "SwitchyardHost", "KnownFeatures", "UsersAPIStub", "Postgres", "HTTPClient", "SwitchyardJSON", hummingbird,
+                "SwitchyardHost", "KnownFeatures", "UsersAPIStub", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
                 hummingbirdTesting, .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "IntegrationTests/Support/IntegrationSupport"),

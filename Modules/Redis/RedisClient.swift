@@ -7,9 +7,14 @@ import Synchronization
 /// all callers, commands from concurrent tasks pipelined on them, never blocking an event loop.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
-    let connections: [RedisConnection]
-    private let nextConnection = Atomic<Int>(0)
+    private let servers: Servers
     private let scripts = Mutex<[String: String]>([:])
+
+    /// One server, or a cluster routed by slot.
+    private enum Servers {
+        case standalone(RedisNode)
+        case cluster(ClusterRouter)
+    }
 
     public init(
         configuration: RedisConfiguration,
@@ -17,9 +22,22 @@ public final class RedisClient: Sendable {
         logger: Logger = Logger(label: "switchyard.redis")
     ) {
         self.configuration = configuration
-        connections = (0..<configuration.connections).map { _ in
-            RedisConnection(configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger)
+        if let seeds = configuration.clusterSeeds {
+            servers = .cluster(ClusterRouter(configuration: configuration, seeds: seeds, eventLoopGroup: eventLoopGroup, logger: logger))
+        } else {
+            servers = .standalone(RedisNode(configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger))
         }
+    }
+
+    public var isCluster: Bool {
+        if case .cluster = servers { return true }
+        return false
+    }
+
+    /// The standalone server's connections (none in cluster mode).
+    var connections: [RedisConnection] {
+        if case .standalone(let node) = servers { return node.connections }
+        return []
     }
 
     /// Commands that change a connection's state (database, transaction, subscriptions, reply
@@ -65,12 +83,16 @@ public final class RedisClient: Sendable {
         try await send(RedisCommand(name, arguments))
     }
 
-    /// Sends the commands back to back on one connection and returns every reply in order;
-    /// error replies are returned as `.error`, not thrown.
+    /// Sends the commands back to back on one connection (in cluster mode, on one connection
+    /// per master that serves them) and returns every reply in order; error replies are returned
+    /// as `.error`, not thrown.
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
         try Self.check(commands)
-        return try await write(commands)
+        switch servers {
+        case .standalone(let node): return try await node.write(commands)
+        case .cluster(let router): return try await router.pipeline(commands)
+        }
     }
 
     /// Runs the commands atomically (MULTI ... EXEC) and returns EXEC's replies.
@@ -87,8 +109,9 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// Runs a Lua script by its SHA1 (EVALSHA), loading it first or again when Redis does not
-    /// know it (after a restart or SCRIPT FLUSH).
+    /// Runs a Lua script by its SHA1 (EVALSHA); where Redis does not know it (a restart, SCRIPT
+    /// FLUSH, a cluster node other than the one it was loaded on, a promoted replica) by its
+    /// source (EVAL), which loads it there.
     @discardableResult
     public func evalScript(
         _ source: String, keys: [any RedisArgument], arguments: [any RedisArgument] = []
@@ -103,8 +126,7 @@ public final class RedisClient: Sendable {
         do {
             return try await send(RedisCommand("EVALSHA", [sha] + tail))
         } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-            let reloaded = try await loadScript(source)
-            return try await send(RedisCommand("EVALSHA", [reloaded] + tail))
+            return try await send(RedisCommand("EVAL", [source] + tail))
         }
     }
 
@@ -116,36 +138,49 @@ public final class RedisClient: Sendable {
         return sha
     }
 
-    /// Nil when Redis answers PING, otherwise why not.
+    /// Nil when Redis (every master of a cluster, all slots served) answers PING, otherwise why not.
     public func problem() async -> String? {
         do {
-            let reply = try await send("PING")
-            return reply == .status("PONG") ? nil : "unexpected PING reply"
+            for reply in try await sendToEveryMaster(RedisCommand("PING")) where reply != .status("PONG") {
+                return "unexpected PING reply"
+            }
+            return nil
         } catch {
             return "\(error)"
         }
     }
 
+    /// Sends a command without keys to the server, or to every master of a cluster (FLUSHDB,
+    /// SCRIPT FLUSH, DBSIZE...), and returns their replies; an error reply throws.
+    @discardableResult
+    public func sendToEveryMaster(_ command: RedisCommand) async throws -> [RedisReply] {
+        try Self.check([command])
+        let nodes: [RedisNode]
+        switch servers {
+        case .standalone(let node): nodes = [node]
+        case .cluster(let router): nodes = try await router.masters()
+        }
+        var replies: [RedisReply] = []
+        for node in nodes {
+            let reply = try await node.write([command])[0]
+            if case .error(let message) = reply { throw RedisError.server(message) }
+            replies.append(reply)
+        }
+        return replies
+    }
+
     /// Closes every connection; later commands fail with `unavailable`.
     public func close() async {
-        for connection in connections {
-            await connection.close()
+        switch servers {
+        case .standalone(let node): await node.close()
+        case .cluster(let router): await router.close()
         }
     }
 
     private func write(_ commands: [RedisCommand]) async throws -> [RedisReply] {
-        // A caller running on an event loop uses the connection on that loop: no thread hop.
-        let connection =
-            connections.first { $0.eventLoop.inEventLoop }
-            ?? connections[nextConnection.wrappingAdd(1, ordering: .relaxed).oldValue % connections.count]
-        let channel = try await connection.channel()
-        let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
-        // Encoding happens here, on the caller's thread, not on the event loop.
-        let request = RedisRequest(encoding: commands, promise: promise)
-        channel.write(request).whenFailure { error in
-            // The handler never saw the request (channel already gone): the promise is ours.
-            promise.fail(RedisError.unavailable("\(error)"))
+        switch servers {
+        case .standalone(let node): try await node.write(commands)
+        case .cluster(let router): try await router.write(commands)
         }
-        return try await promise.futureResult.get()
     }
 }

@@ -1,10 +1,14 @@
 import Foundation
 import NIOSSL
 
-/// Where and how to connect, from `redis://[user:password@]host:port/db`, or `rediss://` for TLS.
+/// Where and how to connect, from `redis://[user:password@]host:port/db`, or `rediss://` for TLS;
+/// a Redis Cluster from `redis+cluster://[user:password@]host:port[,host:port...]` (or
+/// `rediss+cluster://`), whose nodes are the seeds the slot map is first asked from.
 public struct RedisConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// Set for a cluster URL: every `host:port` it names, the first being `host` and `port`.
+    public var clusterSeeds: [(host: String, port: Int)]?
     public var username: String?
     public var password: String?
     public var database: Int
@@ -22,19 +26,26 @@ public struct RedisConfiguration: Sendable {
         url: String, connections: Int = 2, commandTimeout: Duration = .seconds(2), connectTimeout: Duration = .seconds(2),
         tlsOptions: RedisTLSOptions = .init()
     ) throws {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+        let (standalone, seeds) = try Self.clusterSeeds(in: url)
+        guard let components = URLComponents(string: standalone), let scheme = components.scheme?.lowercased(),
             scheme == "redis" || scheme == "rediss"
         else {
-            throw RedisError.invalidURL("expected redis://[user:password@]host:port/db or rediss://... for TLS")
+            throw RedisError.invalidURL(
+                "expected redis://[user:password@]host:port/db, rediss://... for TLS, or redis+cluster://host:port[,host:port...]")
         }
         guard let host = components.host, !host.isEmpty else { throw RedisError.invalidURL("no host") }
         self.host = host
         port = components.port ?? 6379
+        let first = (host: host, port: port)
+        clusterSeeds = seeds.map { [first] + $0 }
         username = components.percentEncodedUser.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
         password = components.percentEncodedPassword?.removingPercentEncoding
         let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard let database = path.isEmpty ? 0 : Int(path), database >= 0 else {
             throw RedisError.invalidURL("the path must be a database number")
+        }
+        guard seeds == nil || database == 0 else {
+            throw RedisError.invalidURL("a Redis Cluster has only database 0")
         }
         self.database = database
         self.connections = max(1, connections)
@@ -45,6 +56,32 @@ public struct RedisConfiguration: Sendable {
         } else if tlsOptions.isSet {
             throw RedisError.invalidURL("TLS options are set but the URL is redis://; use rediss:// for TLS")
         }
+    }
+
+    /// For a cluster URL: the URL of its first seed with the plain scheme (what URLComponents
+    /// reads), and the other seeds; for any other URL: the URL itself and nil.
+    private static func clusterSeeds(in url: String) throws -> (url: String, others: [(host: String, port: Int)]?) {
+        guard let separator = url.range(of: "://"), url[..<separator.lowerBound].lowercased().hasSuffix("+cluster") else {
+            return (url, nil)
+        }
+        let scheme = url[..<separator.lowerBound].lowercased().dropLast("+cluster".count)
+        var rest = url[separator.upperBound...]
+        var userInfo = ""
+        if let at = rest.lastIndex(of: "@") {
+            userInfo = String(rest[...at])
+            rest = rest[rest.index(after: at)...]
+        }
+        let hosts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = hosts.count > 1 ? "/" + hosts[1] : ""
+        var seeds: [(host: String, port: Int)] = []
+        for seed in hosts[0].split(separator: ",") {
+            guard let components = URLComponents(string: "redis://\(seed)"), let host = components.host, !host.isEmpty else {
+                throw RedisError.invalidURL("cluster seed '\(seed)' is not host:port")
+            }
+            seeds.append((host, components.port ?? 6379))
+        }
+        guard let first = hosts[0].split(separator: ",").first else { throw RedisError.invalidURL("no host") }
+        return ("\(scheme)://\(userInfo)\(first)\(path)", Array(seeds.dropFirst()))
     }
 }
 

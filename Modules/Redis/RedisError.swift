@@ -12,6 +12,11 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidURL(String)
     /// A command that would change or block a shared connection for every other caller.
     case refused(String)
+    /// In cluster mode: a command or script whose keys are in different hash slots (the keys
+    /// named), refused before sending; keys meant to meet share a hash tag.
+    case crossSlot(String)
+    /// In cluster mode: a command whose keys the adapter cannot find, so cannot route.
+    case notRoutable(String)
 
     public var description: String {
         switch self {
@@ -21,6 +26,8 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedReply(let detail): "unexpected Redis reply: \(detail)"
         case .invalidURL(let reason): "invalid Redis URL: \(reason)"
         case .refused(let command): "Redis command \(command) is refused on shared connections: it changes or blocks the connection for every caller"
+        case .crossSlot(let keys): "Redis keys \(keys) are in different cluster hash slots; give them one hash tag"
+        case .notRoutable(let command): "Redis command \(command) cannot be routed in cluster mode: its keys are not known to the adapter"
         }
     }
 
@@ -38,6 +45,6 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static let transientReplies: Set<Substring> = [
-        "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "OOM", "NOREPLICAS",
+        "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "OOM", "NOREPLICAS", "MOVED", "ASK",
     ]
 }

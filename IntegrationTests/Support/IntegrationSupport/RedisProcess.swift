@@ -24,6 +24,8 @@ package final class RedisProcess: @unchecked Sendable {
 
     package var url: String { "redis://127.0.0.1:\(port)/0" }
 
+    package var isRunning: Bool { process?.isRunning ?? false }
+
     package func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
