@@ -186,10 +186,10 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
             let before = try await client.stats(120)
             #expect(try await client.stats(120) == before)  // served from the cache now
             let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
-            try await redis.delete("\(fixture.redisPrefix):stats:120", "\(fixture.redisPrefix):version:120")
+            try await redis.delete("{\(fixture.redisPrefix):120}:stats", "{\(fixture.redisPrefix):120}:version")
             #expect(try await client.stats(120) == before)
             try await redis.set("\(fixture.redisPrefix):stats:120", "0\n{\"forged\": true}")
-            try await redis.set("\(fixture.redisPrefix):version:120", "7")
+            try await redis.set("{\(fixture.redisPrefix):120}:version", "7")
             #expect(try await client.stats(120) == before)
         }
     }

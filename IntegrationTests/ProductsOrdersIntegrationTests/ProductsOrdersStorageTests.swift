@@ -166,7 +166,7 @@ import Testing
     /// "no such product": an error reply in the pipeline is not read as a missing value.
     @Test func anUnreadableProductIsAnErrorNotAbsent() async throws {
         let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
-        try await redis.send("SET", prefix + ":product:broken", "not a hash")
+        try await redis.send("SET", "{\(prefix)}:product:broken", "not a hash")
         try await withServer { client in
             let answer = try await Self.call(client, .get, "/products/broken")
             #expect(answer.status == .internalServerError)

@@ -38,7 +38,7 @@ struct UserPointsFixture {
         PostgresRedisUserPointsStore(
             postgres: PostgresClient(configuration: try PostgresConfiguration(url: databaseURL, minConnections: 0)),
             redis: RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL)), random: .system,
-            timestampKey: timestampKey, generationKey: timestampKey + ":generation")
+            timestampKey: timestampKey, generationKey: ClusterSlot.hashTag(of: timestampKey) + ":generation")
     }
 }
 
@@ -108,7 +108,7 @@ struct PointsReply: Decodable {
             // A generation with min_number 100, committed and published as a refresh would.
             try await store.postgres.execute("UPDATE user_points_state SET min_number = 100, generation = generation + 1")
             let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
-            try await redis.set(fixture.timestampKey + ":generation", try await store.state().generation)
+            try await redis.set(ClusterSlot.hashTag(of: fixture.timestampKey) + ":generation", try await store.state().generation)
             let reply = try await client.execute(uri: "/user-points/", method: .get) { response in
                 try JSONDecoder().decode(PointsReply.self, from: Data(buffer: response.body))
             }
@@ -121,7 +121,7 @@ struct PointsReply: Decodable {
     @Test func aPublishedGenerationTheDatabaseNeverHadIsReplaced() async throws {
         let fixture = try await UserPointsFixture.make()
         let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))
-        let generationKey = fixture.timestampKey + ":generation"
+        let generationKey = ClusterSlot.hashTag(of: fixture.timestampKey) + ":generation"
         try await fixture.server().application.test(.router) { client in
             try await client.execute(uri: "/user-points/", method: .get) { #expect($0.status == .ok) }
             try await redis.set(generationKey, 8704)

@@ -21,7 +21,9 @@ struct RedisLevelCache: LevelCache {
     let logger: Logger
 
     private var usersKey: String { keyPrefix + ":users" }
-    private func levelKey(_ id: Int64) -> String { keyPrefix + ":level:" + String(id) }
+    /// Level keys fall in 64 hash tags by id, so on a Redis Cluster a read of many levels is
+    /// at most 64 MGETs spread over the masters rather than one GET a user.
+    private func levelKey(_ id: Int64) -> String { "{\(keyPrefix):\(id & 63)}:level:\(id)" }
 
     func users() async -> [UpstreamUser]? {
         guard let bytes = await attempt("read the user list", { try await redis.get(usersKey) }) ?? nil,
@@ -36,9 +38,20 @@ struct RedisLevelCache: LevelCache {
         _ = await attempt("store the user list") { try await redis.set(usersKey, document, expireSeconds: ttl) }
     }
 
+    /// One MGET on one Redis; on a cluster one per hash slot, concurrently, where a group that
+    /// cannot be read (its master down) is misses, not an error.
     func levels(of ids: [Int64]) async -> [Int64: UserLevel] {
-        guard !ids.isEmpty,
-            let replies = await attempt("read levels", { try await redis.send(RedisCommand("MGET", ids.map(levelKey))) })?.array
+        let groups = Dictionary(grouping: ids) { redis.isCluster ? ClusterSlot.of(levelKey($0)) : 0 }
+        return await withTaskGroup(of: [Int64: UserLevel].self) { group in
+            for ids in groups.values {
+                group.addTask { await levels(read: ids) }
+            }
+            return await group.reduce(into: [:]) { found, levels in found.merge(levels) { first, _ in first } }
+        }
+    }
+
+    private func levels(read ids: [Int64]) async -> [Int64: UserLevel] {
+        guard let replies = await attempt("read levels", { try await redis.send(RedisCommand("MGET", ids.map(levelKey))) })?.array
         else { return [:] }
         var found: [Int64: UserLevel] = [:]
         for (id, reply) in zip(ids, replies) {

@@ -61,8 +61,10 @@ struct RedisAreaStatsCache: AreaStatsCache {
         }
     }
 
-    private func versionKey(_ area: Int) -> String { "\(keyPrefix):version:\(area)" }
+    /// An area's version and cached entries share the hash tag `{<prefix>:<area>}`, so the
+    /// read of both is one MGET on a Redis Cluster too, and areas spread over its masters.
+    private func versionKey(_ area: Int) -> String { "{\(keyPrefix):\(area)}:version" }
     private func entryKey(_ area: Int) -> String {
-        profile == .original ? "\(keyPrefix):original-stats:\(area)" : "\(keyPrefix):stats:\(area)"
+        profile == .original ? "{\(keyPrefix):\(area)}:original-stats" : "{\(keyPrefix):\(area)}:stats"
     }
 }

@@ -15,10 +15,14 @@ struct RedisProductStore: ProductStore {
 
     static let fields = ["id", "title", "passenger_capacity", "maximum_speed", "in_stock"]
 
-    var indexKey: String { keyPrefix + ":products" }
-    var stockKey: String { keyPrefix + ":stock" }
-    func productKey(_ id: String) -> String { keyPrefix + ":product:" + id }
-    func reservationKey(_ token: String) -> String { keyPrefix + ":reservation:" + token }
+    /// Every key under one hash tag, `{<prefix>}`: the scripts change a product, the index and
+    /// the stock set together, and an order's reservation is all or nothing over its products,
+    /// so on a Redis Cluster the catalogue lives in one slot (one master's throughput).
+    private var tag: String { "{" + keyPrefix + "}" }
+    var indexKey: String { tag + ":products" }
+    var stockKey: String { tag + ":stock" }
+    func productKey(_ id: String) -> String { tag + ":product:" + id }
+    func reservationKey(_ token: String) -> String { tag + ":reservation:" + token }
 
     /// ARGV[6] = "1" overwrites an existing product (`put`); otherwise it is left alone.
     static let createScript = """

@@ -10,6 +10,12 @@ public enum ClusterSlot {
 
     public static func of(_ key: String) -> Int { of(Array(key.utf8)) }
 
+    /// The hash tag that puts a key in the slot of `key`: `key`'s own tag, or all of `key` as
+    /// one. `hashTag(of: "a:b") + ":c"` is `{a:b}:c`, in the slot of `a:b`.
+    public static func hashTag(of key: String) -> String {
+        "{" + String(decoding: hashedPart(of: Array(key.utf8)), as: UTF8.self) + "}"
+    }
+
     static func hashedPart<Key: Collection<UInt8>>(of key: Key) -> Key.SubSequence {
         if let open = key.firstIndex(of: UInt8(ascii: "{")) {
             let afterOpen = key.index(after: open)

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Postgres
+import Redis
 import ServiceLifecycle
 import SwitchyardCore
 import SwitchyardJSON
@@ -30,7 +31,9 @@ public struct UserPointsFeature: Feature {
         let timestampKey = settings.string("redis-key") ?? "user-points:last-query"
         store = PostgresRedisUserPointsStore(
             postgres: dependencies.infrastructure.postgres(), redis: dependencies.infrastructure.redis(),
-            random: dependencies.random, timestampKey: timestampKey, generationKey: timestampKey + ":generation")
+            random: dependencies.random, timestampKey: timestampKey,
+            // One slot for both: the handover script reads them together, also on a Redis Cluster.
+            generationKey: ClusterSlot.hashTag(of: timestampKey) + ":generation")
         seedUsers = try settings.int("seed-users", default: 1_000_000, in: 1...100_000_000)
         adminToken = dependencies.adminToken
         logger = dependencies.logger
