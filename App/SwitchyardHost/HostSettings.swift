@@ -51,7 +51,10 @@ public struct HostSettings: Sendable {
                 connectTimeout: settings.seconds("redis.connect-timeout", default: 2, in: 0.01...60),
                 tlsOptions: RedisTLSOptions(
                     caFile: settings.string("redis.tls-ca-file"), certificateFile: settings.string("redis.tls-cert-file"),
-                    keyFile: settings.string("redis.tls-key-file"), serverName: settings.string("redis.tls-server-name")))
+                    keyFile: settings.string("redis.tls-key-file"), serverName: settings.string("redis.tls-server-name")),
+                waitReplicas: settings.int("redis.wait-replicas", default: 0, in: 0...16),
+                waitTimeout: settings.seconds("redis.wait-timeout", default: 0.5, in: 0.001...60),
+                waitConnections: settings.int("redis.wait-connections", default: 8, in: 1...256))
         } catch let error as RedisError {
             throw ConfigurationError(key: "redis.url", problem: error.description)
         }

@@ -55,7 +55,9 @@ struct RedisAreaStatsCache: AreaStatsCache {
     func invalidate(areas: Set<Int>) async {
         guard ttl > 0, !areas.isEmpty else { return }
         do {
-            _ = try await redis.pipeline(areas.sorted().map { RedisCommand("INCR", versionKey($0)) }).throwingErrors()
+            // Replicated: a bump lost in a failover would let a promoted replica serve an entry
+            // cached before the write under a version that is current again.
+            _ = try await redis.pipeline(areas.sorted().map { RedisCommand("INCR", versionKey($0)) }, .replicated).throwingErrors()
         } catch {
             logger.warning("area stats cache not invalidated", metadata: ["error": "\(error)", "areas": "\(areas.sorted())"])
         }

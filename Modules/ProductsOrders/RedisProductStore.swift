@@ -112,7 +112,7 @@ struct RedisProductStore: ProductStore {
             Self.createScript, keys: [productKey(product.id), indexKey, stockKey],
             arguments: [
                 product.id, product.title, product.passengerCapacity, product.maximumSpeed, product.inStock, overwriting ? "1" : "0",
-            ])
+            ], .replicated)
         return reply.int == 1
     }
 
@@ -129,11 +129,13 @@ struct RedisProductStore: ProductStore {
 
     func update(_ id: String, changes: [(field: String, value: String)]) async throws -> Bool {
         let arguments = [id] + changes.flatMap { [$0.field, $0.value] }
-        return try await redis.evalScript(Self.updateScript, keys: [productKey(id), stockKey], arguments: arguments).int == 1
+        return try await redis.evalScript(Self.updateScript, keys: [productKey(id), stockKey], arguments: arguments, .replicated)
+            .int == 1
     }
 
     func delete(_ id: String) async throws -> Bool {
-        try await redis.evalScript(Self.deleteScript, keys: [productKey(id), indexKey, stockKey], arguments: [id]).int == 1
+        try await redis.evalScript(Self.deleteScript, keys: [productKey(id), indexKey, stockKey], arguments: [id], .replicated)
+            .int == 1
     }
 
     /// Products deleted between the index read and the hash read are skipped.
@@ -166,7 +168,7 @@ struct RedisProductStore: ProductStore {
     func reserve(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws -> Reservation {
         let reply = try await redis.evalScript(
             Self.reserveScript, keys: [stockKey, reservationKey(token)] + quantities.map { productKey($0.productID) },
-            arguments: [Int64(Self.markerSeconds)] + quantities.map(\.quantity))
+            arguments: [Int64(Self.markerSeconds)] + quantities.map(\.quantity), .replicated)
         let values = reply.array?.compactMap(\.int) ?? []
         switch values.first {
         case 0: return .reserved
@@ -186,7 +188,7 @@ struct RedisProductStore: ProductStore {
     func release(_ quantities: [(productID: String, quantity: Int64)], token: String) async throws {
         try await redis.evalScript(
             Self.releaseScript, keys: [stockKey, reservationKey(token)] + quantities.map { productKey($0.productID) },
-            arguments: [Int64(Self.markerSeconds)] + quantities.map(\.quantity))
+            arguments: [Int64(Self.markerSeconds)] + quantities.map(\.quantity), .replicated)
     }
 
     func forget(token: String) async throws {

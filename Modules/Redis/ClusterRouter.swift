@@ -33,33 +33,36 @@ final class ClusterRouter: Sendable {
 
     /// Sends a request whose keys are in one slot (or that has none) to that slot's master.
     /// A MULTI/EXEC request that is redirected is sent again whole to the slot's new master.
-    func write(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+    /// `replicated`: on the master's connections for writes that wait for replicas.
+    func write(_ commands: [RedisCommand], replicated: Bool) async throws -> [RedisReply] {
         let slot = try Self.slot(of: commands)
         let node = try await node(serving: slot)
         if commands.first?.name == "MULTI" {
-            let replies = try await send(commands, to: node)
+            let replies = try await send(commands, to: node, replicated: replicated)
             guard let target = replies.lazy.compactMap(Redirect.init).first else { return replies }
             guard !target.asking else { throw RedisError.unavailable("slot \(target.slot) is migrating; try again") }
-            return try await send(commands, to: try await moved(target))
+            return try await send(commands, to: try await moved(target), replicated: replicated)
         }
-        return try await sendFollowingRedirects(commands, to: node)
+        return try await sendFollowingRedirects(commands, to: node, replicated: replicated)
     }
 
     /// Sends each command to the master of its own slot, the commands for one master together,
     /// and returns the replies in the order of `commands`.
-    func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+    func pipeline(_ commands: [RedisCommand], replicated: Bool) async throws -> [RedisReply] {
         var byNode: [ObjectIdentifier: (node: RedisNode, indices: [Int])] = [:]
         for (index, command) in commands.enumerated() {
             let node = try await node(serving: try Self.slot(of: [command]))
             byNode[ObjectIdentifier(node), default: (node, [])].indices.append(index)
         }
         if byNode.count == 1, let only = byNode.values.first {
-            return try await sendFollowingRedirects(commands, to: only.node)
+            return try await sendFollowingRedirects(commands, to: only.node, replicated: replicated)
         }
         var replies = [RedisReply](repeating: .null, count: commands.count)
         try await withThrowingTaskGroup(of: ([Int], [RedisReply]).self) { group in
             for (node, indices) in byNode.values {
-                group.addTask { (indices, try await self.sendFollowingRedirects(indices.map { commands[$0] }, to: node)) }
+                group.addTask {
+                    (indices, try await self.sendFollowingRedirects(indices.map { commands[$0] }, to: node, replicated: replicated))
+                }
             }
             for try await (indices, answers) in group {
                 for (index, answer) in zip(indices, answers) { replies[index] = answer }
@@ -132,9 +135,9 @@ final class ClusterRouter: Sendable {
     }
 
     /// Sends to `node`; a lost connection asks for a new map, since the node may be gone.
-    private func send(_ commands: [RedisCommand], to node: RedisNode) async throws -> [RedisReply] {
+    private func send(_ commands: [RedisCommand], to node: RedisNode, replicated: Bool = false) async throws -> [RedisReply] {
         do {
-            return try await node.write(commands)
+            return try await replicated ? node.writeReplicated(commands) : node.write(commands)
         } catch let error as RedisError where error.isUnavailable {
             refreshSoon()
             throw error
@@ -143,14 +146,16 @@ final class ClusterRouter: Sendable {
 
     /// Sends, then sends each command answered MOVED or ASK once more to the node named, ASK
     /// ones behind `ASKING`. A second redirect stays the command's reply (a transient error).
-    private func sendFollowingRedirects(_ commands: [RedisCommand], to node: RedisNode) async throws -> [RedisReply] {
-        var replies = try await send(commands, to: node)
+    private func sendFollowingRedirects(
+        _ commands: [RedisCommand], to node: RedisNode, replicated: Bool
+    ) async throws -> [RedisReply] {
+        var replies = try await send(commands, to: node, replicated: replicated)
         let redirected = replies.indices.compactMap { index in Redirect(replies[index]).map { (index, $0) } }
         guard !redirected.isEmpty else { return replies }
         for (index, redirect) in redirected {
             let target = redirect.asking ? self.node(at: redirect.node) : try await moved(redirect)
             let resent = redirect.asking ? [RedisCommand("ASKING"), commands[index]] : [commands[index]]
-            replies[index] = try await send(resent, to: target).last ?? .null
+            replies[index] = try await send(resent, to: target, replicated: replicated).last ?? .null
         }
         return replies
     }

@@ -71,9 +71,9 @@ public final class RedisClient: Sendable {
 
     /// Sends one command. An error reply throws `RedisError.server`.
     @discardableResult
-    public func send(_ command: RedisCommand) async throws -> RedisReply {
+    public func send(_ command: RedisCommand, _ durability: Durability = .primary) async throws -> RedisReply {
         try Self.check([command])
-        let reply = try await write([command])[0]
+        let reply = try await write([command], durability)[0]
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
     }
@@ -86,13 +86,22 @@ public final class RedisClient: Sendable {
     /// Sends the commands back to back on one connection (in cluster mode, on one connection
     /// per master that serves them) and returns every reply in order; error replies are returned
     /// as `.error`, not thrown.
-    public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+    public func pipeline(_ commands: [RedisCommand], _ durability: Durability = .primary) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
         try Self.check(commands)
         switch servers {
-        case .standalone(let node): return try await node.write(commands)
-        case .cluster(let router): return try await router.pipeline(commands)
+        case .standalone(let node):
+            return try await durability == .replicated ? node.writeReplicated(commands) : node.write(commands)
+        case .cluster(let router): return try await router.pipeline(commands, replicated: durability == .replicated)
         }
+    }
+
+    /// When a write counts as done. `.replicated` is for writes whose loss in a failover would
+    /// break an exactness promise: the call returns once `redis.wait-replicas` replicas have
+    /// it, and fails as unavailable (a 503, with the write done on the primary only) when they
+    /// do not confirm within `redis.wait-timeout`. With `redis.wait-replicas` 0 both are the same.
+    public enum Durability: Sendable {
+        case primary, replicated
     }
 
     /// Runs the commands atomically (MULTI ... EXEC) and returns EXEC's replies.
@@ -114,7 +123,8 @@ public final class RedisClient: Sendable {
     /// source (EVAL), which loads it there.
     @discardableResult
     public func evalScript(
-        _ source: String, keys: [any RedisArgument], arguments: [any RedisArgument] = []
+        _ source: String, keys: [any RedisArgument], arguments: [any RedisArgument] = [],
+        _ durability: Durability = .primary
     ) async throws -> RedisReply {
         let sha: String
         if let cached = scripts.withLock({ $0[source] }) {
@@ -124,9 +134,9 @@ public final class RedisClient: Sendable {
         }
         let tail: [any RedisArgument] = [keys.count] + keys + arguments
         do {
-            return try await send(RedisCommand("EVALSHA", [sha] + tail))
+            return try await send(RedisCommand("EVALSHA", [sha] + tail), durability)
         } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-            return try await send(RedisCommand("EVAL", [source] + tail))
+            return try await send(RedisCommand("EVAL", [source] + tail), durability)
         }
     }
 
@@ -177,10 +187,11 @@ public final class RedisClient: Sendable {
         }
     }
 
-    private func write(_ commands: [RedisCommand]) async throws -> [RedisReply] {
-        switch servers {
-        case .standalone(let node): try await node.write(commands)
-        case .cluster(let router): try await router.write(commands)
+    private func write(_ commands: [RedisCommand], _ durability: Durability = .primary) async throws -> [RedisReply] {
+        switch (servers, durability) {
+        case (.standalone(let node), .primary): try await node.write(commands)
+        case (.standalone(let node), .replicated): try await node.writeReplicated(commands)
+        case (.cluster(let router), _): try await router.write(commands, replicated: durability == .replicated)
         }
     }
 }

@@ -21,10 +21,18 @@ public struct RedisConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Set for `rediss://`: the context every connection's TLS session is made from.
     public var tls: RedisTLS?
+    /// Replicas that must confirm a replicated write (`WAIT`) before it counts as done; 0 waits
+    /// for none. Within `waitTimeout`, or the write fails as unavailable.
+    public var waitReplicas: Int
+    public var waitTimeout: Duration
+    /// Connections per server reserved for replicated writes, each taken by one write and its
+    /// WAIT at a time, so a wait never holds up the shared connections' other callers.
+    public var waitConnections: Int
 
     public init(
         url: String, connections: Int = 2, commandTimeout: Duration = .seconds(2), connectTimeout: Duration = .seconds(2),
-        tlsOptions: RedisTLSOptions = .init()
+        tlsOptions: RedisTLSOptions = .init(), waitReplicas: Int = 0, waitTimeout: Duration = .milliseconds(500),
+        waitConnections: Int = 8
     ) throws {
         let (standalone, seeds) = try Self.clusterSeeds(in: url)
         guard let components = URLComponents(string: standalone), let scheme = components.scheme?.lowercased(),
@@ -51,6 +59,12 @@ public struct RedisConfiguration: Sendable {
         self.connections = max(1, connections)
         self.commandTimeout = commandTimeout
         self.connectTimeout = connectTimeout
+        guard waitReplicas == 0 || waitTimeout < commandTimeout else {
+            throw RedisError.invalidURL("the replicas' wait timeout must be shorter than the command timeout")
+        }
+        self.waitReplicas = max(0, waitReplicas)
+        self.waitTimeout = waitTimeout
+        self.waitConnections = max(1, waitConnections)
         if scheme == "rediss" {
             tls = try RedisTLS(options: tlsOptions, host: host)
         } else if tlsOptions.isSet {

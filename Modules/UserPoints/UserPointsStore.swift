@@ -62,7 +62,7 @@ struct PostgresRedisUserPointsStore: UserPointsStore {
 
     func handOver(nowMicroseconds: Int64, queries: Int) async throws -> Handover {
         let reply = try await redis.evalScript(
-            Self.handoverScript, keys: [timestampKey, generationKey], arguments: [nowMicroseconds, queries])
+            Self.handoverScript, keys: [timestampKey, generationKey], arguments: [nowMicroseconds, queries], .replicated)
         guard let parts = reply.array, parts.count == 3, let recorded = parts[1].int else {
             throw RedisError.unexpectedReply("the handover script returned \(reply)")
         }
@@ -72,7 +72,7 @@ struct PostgresRedisUserPointsStore: UserPointsStore {
 
     func publish(generation: Int, replacing: Int?) async throws {
         // -2: replaces nothing (a missing key reads as -1).
-        try await redis.evalScript(Self.publishScript, keys: [generationKey], arguments: [generation, replacing ?? -2])
+        try await redis.evalScript(Self.publishScript, keys: [generationKey], arguments: [generation, replacing ?? -2], .replicated)
     }
 
     /// Serializes refreshes and seeding across replicas.

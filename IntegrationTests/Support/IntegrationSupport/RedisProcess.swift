@@ -26,6 +26,11 @@ package final class RedisProcess: @unchecked Sendable {
 
     package var isRunning: Bool { process?.isRunning ?? false }
 
+    /// SIGSTOP or SIGCONT: a paused server keeps its connections but answers nothing.
+    package func pause(_ paused: Bool) {
+        if let process { Foundation.kill(process.processIdentifier, paused ? SIGSTOP : SIGCONT) }
+    }
+
     package func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
