@@ -39,7 +39,7 @@ ingest_run() {
 # versions move on, so no body cached before the truncation is served after it.
 empty_area_mode() {
     pg_admin -c "TRUNCATE area_mode_sessions, area_mode_counts, area_mode_events"
-    redis-cli -u "$REDIS_URL" --scan --pattern 'area-mode:version:*' | xargs -r -n 1 redis-cli -u "$REDIS_URL" INCR >/dev/null
+    redis-cli -u "$REDIS_URL" --scan --pattern '{area-mode:*}:version' | xargs -r -n 1 redis-cli -u "$REDIS_URL" INCR >/dev/null
 }
 
 scenario() {

@@ -20,9 +20,9 @@ seed_products() {
     local prefix=$1 count=$2 first=${3:-0} from
     local script="for n = tonumber(ARGV[2]), tonumber(ARGV[3]) do
         local id = string.format('seed%07d', n)
-        redis.call('HSET', ARGV[1] .. ':product:' .. id, 'id', id, 'title', 'Seeded', 'passenger_capacity', '1',
+        redis.call('HSET', '{' .. ARGV[1] .. '}:product:' .. id, 'id', id, 'title', 'Seeded', 'passenger_capacity', '1',
             'maximum_speed', '1', 'in_stock', '1000000')
-        redis.call('ZADD', ARGV[1] .. ':products', 0, id)
+        redis.call('ZADD', '{' .. ARGV[1] .. '}:products', 0, id)
     end"
     for ((from = first; from < first + count; from += 100000)); do
         redis-cli -u "$REDIS_URL" EVAL "$script" 0 "$prefix" "$from" "$(( (from + 100000 < first + count ? from + 100000 : first + count) - 1 ))" >/dev/null
