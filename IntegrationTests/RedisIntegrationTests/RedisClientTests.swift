@@ -6,7 +6,8 @@ import Testing
 /// Against the Redis that scripts/test starts; every test uses keys of its own.
 @Suite struct RedisClientTests {
     let client: RedisClient
-    let prefix = "test:\(UUID().uuidString):"
+    /// One hash tag for every key, so the multi-key commands also run on a Redis Cluster.
+    let prefix = "{test:\(UUID().uuidString)}:"
 
     init() throws {
         client = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL))

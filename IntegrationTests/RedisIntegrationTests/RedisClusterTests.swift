@@ -12,7 +12,7 @@ import Testing
     @Test func everyCommandReachesTheMasterOfItsSlot() async throws {
         let cluster = RedisClusterProcess()
         try await cluster.start()
-        defer { Task { await cluster.stop() } }
+        defer { cluster.stop() }
         let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
         defer { Task { await client.close() } }
 
@@ -36,7 +36,7 @@ import Testing
     @Test func keysInDifferentSlotsAreRefusedBeforeSendingAndOneHashTagJoinsThem() async throws {
         let cluster = RedisClusterProcess()
         try await cluster.start()
-        defer { Task { await cluster.stop() } }
+        defer { cluster.stop() }
         let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
         defer { Task { await client.close() } }
 
@@ -60,7 +60,7 @@ import Testing
     @Test func aMovedSlotIsFollowedAndAMigratingSlotIsAskedFor() async throws {
         let cluster = RedisClusterProcess()
         try await cluster.start()
-        defer { Task { await cluster.stop() } }
+        defer { cluster.stop() }
         let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
         defer { Task { await client.close() } }
 
@@ -92,7 +92,7 @@ import Testing
     @Test func aScriptRunsOnEveryMasterLoadedOrNot() async throws {
         let cluster = RedisClusterProcess()
         try await cluster.start()
-        defer { Task { await cluster.stop() } }
+        defer { cluster.stop() }
         let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
         defer { Task { await client.close() } }
 
@@ -110,7 +110,7 @@ import Testing
     @Test func aKilledMasterIsReplacedByItsReplicaWithoutARestart() async throws {
         let cluster = RedisClusterProcess(masters: 3, replicasPerMaster: 1)
         try await cluster.start()
-        defer { Task { await cluster.stop() } }
+        defer { cluster.stop() }
         let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url, commandTimeout: .seconds(1)))
         defer { Task { await client.close() } }
 

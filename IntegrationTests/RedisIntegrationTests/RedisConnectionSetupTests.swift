@@ -9,8 +9,13 @@ import Testing
 /// verified certificates (CA file, client certificate, server name), passwords with reserved
 /// characters.
 @Suite struct RedisConnectionSetupTests {
+    /// On a server of its own: every connection, standalone or to a cluster's node, is made
+    /// the same way, and this one is reachable as `connections[0]`.
     @Test func nagleIsOffAndSocketDebuggingIsNotOn() async throws {
-        let client = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL, connections: 1))
+        let server = RedisProcess()
+        try await server.start()
+        defer { server.signal(SIGKILL) }
+        let client = RedisClient(configuration: try RedisConfiguration(url: server.url, connections: 1))
         #expect(try await client.send("PING") == .status("PONG"))
         let channel = try await client.connections[0].channel()
         // Both read back with getsockopt on the live socket.

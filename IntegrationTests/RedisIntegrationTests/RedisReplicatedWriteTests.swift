@@ -14,11 +14,8 @@ import Testing
         let replica = RedisProcess(arguments: ["--replicaof", "127.0.0.1", "\(primary.port)"])
         try await replica.start()
         defer {
-            replica.pause(false)
-            Task {
-                await replica.kill()
-                await primary.kill()
-            }
+            replica.signal(SIGKILL)
+            primary.signal(SIGKILL)
         }
         let onReplica = RedisClient(configuration: try RedisConfiguration(url: replica.url, connections: 1))
         // The replica is linked once it has a first write.

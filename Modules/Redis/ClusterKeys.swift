@@ -47,7 +47,7 @@ enum ClusterKeys {
     private static let twoKeys = ["RENAME", "RENAMENX", "SMOVE", "RPOPLPUSH", "LMOVE", "COPY", "ZRANGESTORE"]
     private static let keyless = [
         "PING", "ECHO", "INFO", "TIME", "DBSIZE", "FLUSHDB", "FLUSHALL", "SCRIPT", "FUNCTION", "CLUSTER", "COMMAND",
-        "CONFIG", "ROLE", "LASTSAVE", "SCAN", "KEYS", "RANDOMKEY", "READONLY", "READWRITE", "ASKING",
+        "CONFIG", "ROLE", "LASTSAVE", "SCAN", "KEYS", "RANDOMKEY", "READONLY", "READWRITE", "ASKING", "MULTI", "EXEC", "CLIENT",
     ]
 
     private static let table: [String: Positions] = {

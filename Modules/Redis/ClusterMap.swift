@@ -1,10 +1,6 @@
 /// Which master serves each hash slot, as `CLUSTER SLOTS` reports it.
 struct ClusterMap: Sendable, Equatable {
-    struct Node: Hashable, Sendable, CustomStringConvertible {
-        let host: String
-        let port: Int
-        var description: String { "\(host):\(port)" }
-    }
+    typealias Node = RedisAddress
 
     /// The masters, each once.
     private(set) var masters: [Node] = []
@@ -43,4 +39,16 @@ struct ClusterMap: Sendable, Equatable {
 
     /// Slots no master serves (the cluster reports `cluster_state:fail` for them).
     var unservedSlots: Int { owners.count { $0 == nil } }
+}
+
+/// Where one Redis server listens.
+public struct RedisAddress: Hashable, Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public var description: String { "\(host):\(port)" }
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
 }

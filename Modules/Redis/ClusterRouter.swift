@@ -24,11 +24,11 @@ final class ClusterRouter: Sendable {
     private let state = Mutex(State())
     private let refreshes = CoalescedCalls<ClusterMap>()
 
-    init(configuration: RedisConfiguration, seeds: [(host: String, port: Int)], eventLoopGroup: any EventLoopGroup, logger: Logger) {
+    init(configuration: RedisConfiguration, seeds: [RedisAddress], eventLoopGroup: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.seeds = seeds.map { ClusterMap.Node(host: $0.host, port: $0.port) }
+        self.seeds = seeds
     }
 
     /// Sends a request whose keys are in one slot (or that has none) to that slot's master.

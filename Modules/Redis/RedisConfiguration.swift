@@ -8,7 +8,7 @@ public struct RedisConfiguration: Sendable {
     public var host: String
     public var port: Int
     /// Set for a cluster URL: every `host:port` it names, the first being `host` and `port`.
-    public var clusterSeeds: [(host: String, port: Int)]?
+    public var clusterSeeds: [RedisAddress]?
     public var username: String?
     public var password: String?
     public var database: Int
@@ -44,7 +44,7 @@ public struct RedisConfiguration: Sendable {
         guard let host = components.host, !host.isEmpty else { throw RedisError.invalidURL("no host") }
         self.host = host
         port = components.port ?? 6379
-        let first = (host: host, port: port)
+        let first = RedisAddress(host: host, port: port)
         clusterSeeds = seeds.map { [first] + $0 }
         username = components.percentEncodedUser.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
         password = components.percentEncodedPassword?.removingPercentEncoding
@@ -74,7 +74,7 @@ public struct RedisConfiguration: Sendable {
 
     /// For a cluster URL: the URL of its first seed with the plain scheme (what URLComponents
     /// reads), and the other seeds; for any other URL: the URL itself and nil.
-    private static func clusterSeeds(in url: String) throws -> (url: String, others: [(host: String, port: Int)]?) {
+    private static func clusterSeeds(in url: String) throws -> (url: String, others: [RedisAddress]?) {
         guard let separator = url.range(of: "://"), url[..<separator.lowerBound].lowercased().hasSuffix("+cluster") else {
             return (url, nil)
         }
@@ -87,12 +87,12 @@ public struct RedisConfiguration: Sendable {
         }
         let hosts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let path = hosts.count > 1 ? "/" + hosts[1] : ""
-        var seeds: [(host: String, port: Int)] = []
+        var seeds: [RedisAddress] = []
         for seed in hosts[0].split(separator: ",") {
             guard let components = URLComponents(string: "redis://\(seed)"), let host = components.host, !host.isEmpty else {
                 throw RedisError.invalidURL("cluster seed '\(seed)' is not host:port")
             }
-            seeds.append((host, components.port ?? 6379))
+            seeds.append(RedisAddress(host: host, port: components.port ?? 6379))
         }
         guard let first = hosts[0].split(separator: ",").first else { throw RedisError.invalidURL("no host") }
         return ("\(scheme)://\(userInfo)\(first)\(path)", Array(seeds.dropFirst()))

@@ -76,7 +76,7 @@ import Testing
 
     @Test func aClusterURLNamesItsSeeds() throws {
         let configuration = try RedisConfiguration(url: "redis+cluster://user:p%40ss@10.0.0.1:7000,10.0.0.2:7001,node3")
-        #expect(configuration.clusterSeeds?.map { "\($0.host):\($0.port)" } == ["10.0.0.1:7000", "10.0.0.2:7001", "node3:6379"])
+        #expect(configuration.clusterSeeds?.map(\.description) == ["10.0.0.1:7000", "10.0.0.2:7001", "node3:6379"])
         #expect(configuration.username == "user")
         #expect(configuration.password == "p@ss")
         #expect(configuration.database == 0)

@@ -9,17 +9,16 @@ package final class ChaosProxy: @unchecked Sendable {
 
     package let port = TestPorts.take()
     private let controlPort = TestPorts.take()
-    private let process = Process()
+    private let pid: pid_t
 
     package init(target: String) async throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/chaos-proxy")
-        process.arguments = [script.path, "--listen", "\(port)", "--target", target, "--control", "\(controlPort)"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 where process.isRunning {
+        let argv = ["/usr/bin/python3", script.path, "--listen", "\(port)", "--target", target, "--control", "\(controlPort)"]
+        guard let pid = ChildProcess.launch(argv) else { throw ProxyFailure(reason: "chaos-proxy could not be started") }
+        self.pid = pid
+        for _ in 0..<200 where ChildProcess.isRunning(pid) {
             if (try? await set(.pass)) != nil { return }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -38,8 +37,8 @@ package final class ChaosProxy: @unchecked Sendable {
 
     /// SIGKILL: the test process ignores SIGTERM (a server's signal handling), and children inherit that.
     package func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(pid, SIGKILL)
+        ChildProcess.reap(pid)
     }
 
     package struct ProxyFailure: Error {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Short-lived helper programs (initdb, pg_ctl, openssl) run to completion.
+/// Child processes through posix_spawn: helper programs (initdb, pg_ctl, openssl) run to
+/// completion, and servers (redis-server, chaos-proxy) launched and killed by pid.
 package enum ChildProcess {
     /// Runs `argv` with its output discarded; true when it exits 0. posix_spawn and waitpid:
     /// Foundation's Process can miss the exit of a child whose own child (a postmaster) lives on,
@@ -19,9 +20,48 @@ package enum ChildProcess {
         return String(decoding: result.printed, as: UTF8.self)
     }
 
-    /// posix_spawn with stdin and stderr on /dev/null, stdout on `output`'s write end (read to
-    /// its end here) or /dev/null, and none of the test process's other descriptors.
+    /// Starts `argv` as a long-running child (a server) with its output discarded and returns
+    /// its pid, or nil when it could not be started. Its caller kills and reaps it (`reap`).
+    package static func launch(_ argv: [String]) -> pid_t? {
+        start(argv, output: nil)
+    }
+
+    /// Waits for `pid` to exit. Blocks: call it through `offThePool`.
+    package static func reap(_ pid: pid_t) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+
+    /// True while `pid` has not exited (or has not been reaped).
+    package static func isRunning(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Runs `argv` to its end: its status, and what it printed when `output` is a pipe.
     private static func spawn(_ argv: [String], output: [Int32]?) -> (status: Int32, printed: [UInt8])? {
+        let pid = start(argv, output: output)
+        var printed: [UInt8] = []
+        if let output {
+            close(output[1])
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while pid != nil {
+                let count = read(output[0], &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                printed += buffer[0..<count]
+            }
+            close(output[0])
+        }
+        guard let pid else { return nil }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return (status, printed)
+    }
+
+    /// posix_spawn with stdin and stderr on /dev/null, stdout on `output`'s write end or
+    /// /dev/null, and none of the test process's other descriptors.
+    private static func start(_ argv: [String], output: [Int32]?) -> pid_t? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -42,23 +82,7 @@ package enum ChildProcess {
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0
-        var printed: [UInt8] = []
-        if let output {
-            close(output[1])
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while spawned {
-                let count = read(output[0], &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
-                printed += buffer[0..<count]
-            }
-            close(output[0])
-        }
-        guard spawned else { return nil }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return (status, printed)
+        return posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ) == 0 ? pid : nil
     }
 
     /// Spawning and waiting block; a thread of its own keeps them off the cooperative pool,
@@ -70,10 +94,4 @@ package enum ChildProcess {
             }.start()
         }
     }
-}
-
-/// Hands a value that is used by one thread at a time to another thread.
-package struct UnsafeSendable<Value>: @unchecked Sendable {
-    package let value: Value
-    package init(_ value: Value) { self.value = value }
 }

@@ -4,7 +4,7 @@ import Foundation
 package final class RedisProcess: @unchecked Sendable {
     package let port: Int
     private let arguments: [String]
-    private var process: Process?
+    private var pid: pid_t?
 
     package init(arguments: [String] = []) {
         port = TestPorts.take()
@@ -24,45 +24,46 @@ package final class RedisProcess: @unchecked Sendable {
 
     package var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    package var isRunning: Bool { process?.isRunning ?? false }
+    package var isRunning: Bool { pid.map(ChildProcess.isRunning) ?? false }
 
     /// SIGSTOP or SIGCONT: a paused server keeps its connections but answers nothing.
     package func pause(_ paused: Bool) {
-        if let process { Foundation.kill(process.processIdentifier, paused ? SIGSTOP : SIGCONT) }
+        signal(paused ? SIGSTOP : SIGCONT)
+    }
+
+    package func signal(_ signal: Int32) {
+        if let pid { Foundation.kill(pid, signal) }
     }
 
     package func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         let ports = tlsOnly ? ["--port", "0", "--tls-port", "\(port)"] : ["--port", "\(port)"]
-        process.arguments = ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        let argv = ["/usr/bin/redis-server"] + ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        // posix_spawn: Foundation's Process.run() overran a buffer and crashed the test process
+        // with many descriptors open, as a suite on a Redis Cluster has.
+        guard let pid = ChildProcess.launch(argv) else { throw StartFailure(reason: "redis-server could not be started") }
+        self.pid = pid
         try await waitUntilAccepting()
     }
 
     /// SIGKILL: the connection drops with no goodbye, as in a crash. The wait for the exit (the
     /// port is free after it) blocks, so it runs off the cooperative pool.
     package func kill() async {
-        guard let process else { return }
-        self.process = nil
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        let exited = UnsafeSendable(process)
-        _ = try? await ChildProcess.offThePool { exited.value.waitUntilExit() }
+        guard let pid else { return }
+        self.pid = nil
+        Foundation.kill(pid, SIGKILL)
+        _ = try? await ChildProcess.offThePool { ChildProcess.reap(pid) }
     }
 
     deinit {
-        if let process { Foundation.kill(process.processIdentifier, SIGKILL) }
+        if let pid { Foundation.kill(pid, SIGKILL) }
     }
 
     /// Up to 20 s: the whole suite shares two cores, and a busy machine starts processes slowly.
     private func waitUntilAccepting() async throws {
         for _ in 0..<400 {
             if canConnect() { return }
-            if let process, !process.isRunning {
-                throw StartFailure(reason: "redis-server exited with status \(process.terminationStatus) (port \(port) taken?)")
+            if !isRunning {
+                throw StartFailure(reason: "redis-server exited (port \(port) taken?)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
