@@ -37,7 +37,10 @@ package final class RedisProcess: @unchecked Sendable {
 
     package func start() async throws {
         let ports = tlsOnly ? ["--port", "0", "--tls-port", "\(port)"] : ["--port", "\(port)"]
-        let argv = ["/usr/bin/redis-server"] + ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        // A folder the unprivileged test user can write: a replica's first sync goes through a file there.
+        let argv =
+            ["/usr/bin/redis-server"] + ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp"]
+            + arguments
         // posix_spawn: Foundation's Process.run() overran a buffer and crashed the test process
         // with many descriptors open, as a suite on a Redis Cluster has.
         guard let pid = ChildProcess.launch(argv) else { throw StartFailure(reason: "redis-server could not be started") }
