@@ -23,7 +23,7 @@ scenario() {
         wait_for_port "$port" "achievement-level server" 300
         local colds=() requests=0 seconds=0 answer before
         for _ in 1 2 3; do
-            redis-cli -u "$REDIS_URL" --scan --pattern "$prefix:*" | xargs -r redis-cli -u "$REDIS_URL" DEL >/dev/null
+            redis-cli -u "$REDIS_URL" --scan --pattern "*$prefix:*" | xargs -r redis-cli -u "$REDIS_URL" DEL >/dev/null
             before=$(stub_requests "$stub_port")
             answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$base/users")
             [ "${answer%% *}" = 200 ] || log "cold GET /users answered ${answer%% *}"

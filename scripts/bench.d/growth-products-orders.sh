@@ -34,7 +34,7 @@ scenario() {
             seed_products "$prefix" 9000000 1000000
             grow_orders 1000001 10000000 10000000
         fi
-        log "products-orders: $(redis-cli -u "$REDIS_URL" zcard "$prefix:products") products, $(scripts/services psql -d "$db" -tAqc 'SELECT count(*) FROM orders') orders"
+        log "products-orders: $(redis-cli -u "$REDIS_URL" zcard "{$prefix}:products") products, $(scripts/services psql -d "$db" -tAqc 'SELECT count(*) FROM orders') orders"
         # Reads spread over the data: a product and an order from the middle, a page of
         # products after a cursor there, the newest page of orders.
         local middle=$((size / 2))
@@ -58,6 +58,6 @@ scenario() {
     done
     kill "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
-    redis-cli -u "$REDIS_URL" --scan --pattern "$prefix:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" DEL >/dev/null
+    redis-cli -u "$REDIS_URL" --scan --pattern "{$prefix}:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" DEL >/dev/null
     psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
 }

@@ -57,7 +57,7 @@ scenario() {
         log "products-orders with $size products: list p99 $list ms, order p99 $order ms"
         kill "$server" 2>/dev/null || true
         wait "$server" 2>/dev/null || true
-        redis-cli -u "$REDIS_URL" --scan --pattern "$prefix:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" DEL >/dev/null
+        redis-cli -u "$REDIS_URL" --scan --pattern "{$prefix}:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" DEL >/dev/null
         if [ "$size" = 1000000 ]; then
             record products-orders-list-p99-ms-1M-vs-1k "$list" p99-ms-at-1k "$previous_list"
             record products-orders-order-p99-ms-1M-vs-1k "$order" p99-ms-at-1k "$previous_order"
