@@ -9,131 +9,124 @@ import Testing
     /// Keys whose slots are spread over every master.
     static let keys = (0..<60).map { "key:\($0)" }
 
-    @Test func everyCommandReachesTheMasterOfItsSlot() async throws {
-        let cluster = RedisClusterProcess()
-        try await cluster.start()
+    /// A private cluster of 3 masters (each with `replicasPerMaster`) and a client of it, for `body`.
+    static func withCluster(
+        replicasPerMaster: Int = 0, commandTimeout: Duration = .seconds(2),
+        _ body: (RedisClusterProcess, RedisClient) async throws -> Void
+    ) async throws {
+        let cluster = RedisClusterProcess(masters: 3, replicasPerMaster: replicasPerMaster)
         defer { cluster.stop() }
-        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
-        defer { Task { await client.close() } }
+        try await cluster.start()
+        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url, commandTimeout: commandTimeout))
+        try await body(cluster, client)
+        await client.close()
+    }
 
-        for key in Self.keys { try await client.set(key, "value of \(key)") }
-        for key in Self.keys { #expect(try await client.get(key) == Array("value of \(key)".utf8)) }
-        // One pipeline over all masters answers in the order asked.
-        let replies = try await client.pipeline(Self.keys.reversed().map { RedisCommand("GET", $0) })
-        #expect(replies.map(\.string) == Self.keys.reversed().map { "value of \($0)" })
-        // Each master holds only the keys of its own slots, and every master holds some.
-        var stored = 0
-        for node in cluster.nodes {
-            let count = try await node.command("DBSIZE").int ?? 0
-            #expect(count > 0)
-            stored += Int(count)
+    @Test func everyCommandReachesTheMasterOfItsSlot() async throws {
+        try await Self.withCluster { cluster, client in
+            for key in Self.keys { try await client.set(key, "value of \(key)") }
+            for key in Self.keys { #expect(try await client.get(key) == Array("value of \(key)".utf8)) }
+            // One pipeline over all masters answers in the order asked.
+            let replies = try await client.pipeline(Self.keys.reversed().map { RedisCommand("GET", $0) })
+            #expect(replies.map(\.string) == Self.keys.reversed().map { "value of \($0)" })
+            // Each master holds only the keys of its own slots, and every master holds some.
+            var stored = 0
+            for node in cluster.nodes {
+                let count = try await node.command("DBSIZE").int ?? 0
+                #expect(count > 0)
+                stored += Int(count)
+            }
+            #expect(stored == Self.keys.count)
+            #expect(try await client.sendToEveryMaster(RedisCommand("PING")).count == 3)
+            #expect(await client.problem() == nil)
         }
-        #expect(stored == Self.keys.count)
-        #expect(try await client.sendToEveryMaster(RedisCommand("PING")).count == 3)
-        #expect(await client.problem() == nil)
     }
 
     @Test func keysInDifferentSlotsAreRefusedBeforeSendingAndOneHashTagJoinsThem() async throws {
-        let cluster = RedisClusterProcess()
-        try await cluster.start()
-        defer { cluster.stop() }
-        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
-        defer { Task { await client.close() } }
-
-        await #expect(throws: RedisError.crossSlot("a and b")) { try await client.send("MGET", "a", "b") }
-        await #expect(throws: RedisError.crossSlot("a and b")) {
-            try await client.evalScript("return 1", keys: ["a", "b"])
+        try await Self.withCluster { cluster, client in
+            await #expect(throws: RedisError.crossSlot("a and b")) { try await client.send("MGET", "a", "b") }
+            await #expect(throws: RedisError.crossSlot("a and b")) {
+                try await client.evalScript("return 1", keys: ["a", "b"])
+            }
+            await #expect(throws: RedisError.notRoutable("OBJECT")) { try await client.send("OBJECT", "ENCODING", "a") }
+            try await client.set("{user:7}:name", "x")
+            try await client.set("{user:7}:mail", "y")
+            let both = try await client.send("MGET", "{user:7}:name", "{user:7}:mail")
+            #expect(both.array?.map(\.string) == ["x", "y"])
+            var errors = 0
+            for node in cluster.nodes {
+                let stats = try await node.command("INFO", "errorstats").string ?? ""
+                errors += stats.contains("CROSSSLOT") ? 1 : 0
+            }
+            #expect(errors == 0, "a cross-slot command reached a node")
         }
-        await #expect(throws: RedisError.notRoutable("OBJECT")) { try await client.send("OBJECT", "ENCODING", "a") }
-        try await client.set("{user:7}:name", "x")
-        try await client.set("{user:7}:mail", "y")
-        let both = try await client.send("MGET", "{user:7}:name", "{user:7}:mail")
-        #expect(both.array?.map(\.string) == ["x", "y"])
-        var errors = 0
-        for node in cluster.nodes {
-            let stats = try await node.command("INFO", "errorstats").string ?? ""
-            errors += stats.contains("CROSSSLOT") ? 1 : 0
-        }
-        #expect(errors == 0, "a cross-slot command reached a node")
     }
 
     @Test func aMovedSlotIsFollowedAndAMigratingSlotIsAskedFor() async throws {
-        let cluster = RedisClusterProcess()
-        try await cluster.start()
-        defer { cluster.stop() }
-        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
-        defer { Task { await client.close() } }
+        try await Self.withCluster { cluster, client in
+            // MOVED: the (empty) slot of "moved" is given to another master after the client has its map.
+            let movedSlot = ClusterSlot.of("moved")
+            #expect(try await client.get("moved") == nil)
+            let owner = try await cluster.master(of: movedSlot)
+            let target = try await cluster.master(of: (movedSlot + ClusterSlot.count / 2) % ClusterSlot.count)
+            #expect(owner.port != target.port)
+            let targetID = try await cluster.nodeID(target)
+            for node in cluster.nodes { try await node.command("CLUSTER", "SETSLOT", movedSlot, "NODE", targetID) }
+            try await client.set("moved", "here")
+            #expect(try await target.command("DBSIZE").int == 1)
+            #expect(try await client.get("moved") == Array("here".utf8))
 
-        // MOVED: the (empty) slot of "moved" is given to another master after the client has its map.
-        let movedSlot = ClusterSlot.of("moved")
-        #expect(try await client.get("moved") == nil)
-        let owner = try await cluster.master(of: movedSlot)
-        let target = try await cluster.master(of: (movedSlot + ClusterSlot.count / 2) % ClusterSlot.count)
-        #expect(owner.port != target.port)
-        let targetID = try await cluster.nodeID(target)
-        for node in cluster.nodes { try await node.command("CLUSTER", "SETSLOT", movedSlot, "NODE", targetID) }
-        try await client.set("moved", "here")
-        #expect(try await target.command("DBSIZE").int == 1)
-        #expect(try await client.get("moved") == Array("here".utf8))
-
-        // ASK: the slot of "asked" is migrating; a key not on the source yet is written on the target.
-        let askedSlot = ClusterSlot.of("asked")
-        let source = try await cluster.master(of: askedSlot)
-        let destination = cluster.nodes.first { $0.port != source.port && $0.port != target.port } ?? target
-        try await destination.command("CLUSTER", "SETSLOT", askedSlot, "IMPORTING", try await cluster.nodeID(source))
-        try await source.command("CLUSTER", "SETSLOT", askedSlot, "MIGRATING", try await cluster.nodeID(destination))
-        try await client.set("asked", "there")
-        let onDestination = RedisClient(configuration: try RedisConfiguration(url: destination.url, connections: 1))
-        defer { Task { await onDestination.close() } }
-        #expect(try await onDestination.pipeline([RedisCommand("ASKING"), RedisCommand("EXISTS", "asked")]).last == .integer(1))
-        #expect(try await client.get("asked") == Array("there".utf8))
+            // ASK: the slot of "asked" is migrating; a key not on the source yet is written on the target.
+            let askedSlot = ClusterSlot.of("asked")
+            let source = try await cluster.master(of: askedSlot)
+            let destination = cluster.nodes.first { $0.port != source.port && $0.port != target.port } ?? target
+            try await destination.command("CLUSTER", "SETSLOT", askedSlot, "IMPORTING", try await cluster.nodeID(source))
+            try await source.command("CLUSTER", "SETSLOT", askedSlot, "MIGRATING", try await cluster.nodeID(destination))
+            try await client.set("asked", "there")
+            let onDestination = RedisClient(configuration: try RedisConfiguration(url: destination.url, connections: 1))
+            defer { Task { await onDestination.close() } }
+            #expect(try await onDestination.pipeline([RedisCommand("ASKING"), RedisCommand("EXISTS", "asked")]).last == .integer(1))
+            #expect(try await client.get("asked") == Array("there".utf8))
+        }
     }
 
     @Test func aScriptRunsOnEveryMasterLoadedOrNot() async throws {
-        let cluster = RedisClusterProcess()
-        try await cluster.start()
-        defer { cluster.stop() }
-        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url))
-        defer { Task { await client.close() } }
-
-        let script = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
-        for key in Self.keys {
-            #expect(try await client.evalScript(script, keys: [key], arguments: [key]).string == key)
+        try await Self.withCluster { cluster, client in
+            let script = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
+            for key in Self.keys {
+                #expect(try await client.evalScript(script, keys: [key], arguments: [key]).string == key)
+            }
+            // After SCRIPT FLUSH everywhere (as on a promoted replica), the script is loaded again.
+            try await client.sendToEveryMaster(RedisCommand("SCRIPT", "FLUSH"))
+            #expect(try await client.evalScript(script, keys: ["again"], arguments: ["yes"]).string == "yes")
         }
-        // After SCRIPT FLUSH everywhere (as on a promoted replica), the script is loaded again.
-        try await client.sendToEveryMaster(RedisCommand("SCRIPT", "FLUSH"))
-        #expect(try await client.evalScript(script, keys: ["again"], arguments: ["yes"]).string == "yes")
     }
 
     /// SIGKILL to a master: its slots answer `unavailable` (never a wrong answer) until its
     /// replica is promoted, then the client finds the new master by itself.
     @Test func aKilledMasterIsReplacedByItsReplicaWithoutARestart() async throws {
-        let cluster = RedisClusterProcess(masters: 3, replicasPerMaster: 1)
-        try await cluster.start()
-        defer { cluster.stop() }
-        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url, commandTimeout: .seconds(1)))
-        defer { Task { await client.close() } }
-
-        let key = "failover"
-        try await client.set(key, "before")
-        let master = try await cluster.master(of: ClusterSlot.of(key))
-        try await cluster.waitUntilReplicasHave(key, of: master)
-        await master.kill()
-        var unavailable = 0
-        let guardTime = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < guardTime {
-            do {
-                #expect(try await client.get(key) == Array("before".utf8))
-                break
-            } catch let error as RedisError {
-                #expect(error.isUnavailable, "unexpected \(error)")
-                unavailable += 1
-                try await Task.sleep(for: .milliseconds(50))
+        try await Self.withCluster(replicasPerMaster: 1, commandTimeout: .seconds(1)) { cluster, client in
+            let key = "failover"
+            try await client.set(key, "before")
+            let master = try await cluster.master(of: ClusterSlot.of(key))
+            try await cluster.waitUntilReplicasHave(key, of: master)
+            await master.kill()
+            var unavailable = 0
+            let guardTime = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < guardTime {
+                do {
+                    #expect(try await client.get(key) == Array("before".utf8))
+                    break
+                } catch let error as RedisError {
+                    #expect(error.isUnavailable, "unexpected \(error)")
+                    unavailable += 1
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
+            #expect(unavailable > 0)
+            #expect(try await client.get(key) == Array("before".utf8))
+            try await client.set(key, "after")
+            #expect(try await client.get(key) == Array("after".utf8))
         }
-        #expect(unavailable > 0)
-        #expect(try await client.get(key) == Array("before".utf8))
-        try await client.set(key, "after")
-        #expect(try await client.get(key) == Array("after".utf8))
     }
 }
