@@ -11,13 +11,15 @@ import Testing
 
     /// A private cluster of 3 masters (each with `replicasPerMaster`) and a client of it, for `body`.
     static func withCluster(
-        replicasPerMaster: Int = 0, commandTimeout: Duration = .seconds(2),
-        _ body: (RedisClusterProcess, RedisClient) async throws -> Void
+        replicasPerMaster: Int = 0, commandTimeout: Duration = .seconds(2), waitReplicas: Int = 0,
+        _ body: @Sendable (RedisClusterProcess, RedisClient) async throws -> Void
     ) async throws {
         let cluster = RedisClusterProcess(masters: 3, replicasPerMaster: replicasPerMaster)
         defer { cluster.stop() }
         try await cluster.start()
-        let client = RedisClient(configuration: try RedisConfiguration(url: cluster.url, commandTimeout: commandTimeout))
+        let client = RedisClient(
+            configuration: try RedisConfiguration(
+                url: cluster.url, commandTimeout: commandTimeout, waitReplicas: waitReplicas, waitTimeout: .milliseconds(500)))
         try await body(cluster, client)
         await client.close()
     }
@@ -127,6 +129,57 @@ import Testing
             #expect(try await client.get(key) == Array("before".utf8))
             try await client.set(key, "after")
             #expect(try await client.get(key) == Array("after".utf8))
+        }
+    }
+
+    /// Replicated increments from 8 writers while the key's replica lags and its master is
+    /// SIGKILLed, then comes back as a replica: every increment that was acknowledged is in the
+    /// count the promoted replica serves.
+    @Test func noAcknowledgedReplicatedWriteIsLostInAFailover() async throws {
+        try await Self.withCluster(replicasPerMaster: 1, commandTimeout: .seconds(1), waitReplicas: 1) { cluster, client in
+            let key = "acknowledged"
+            let progress = LoadProgress()
+            let afterKill = LoadProgress()  // its successes: those after the kill
+            let guardTime = ContinuousClock.now + .seconds(60)
+            let writers = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask {
+                            while afterKill.successes.load(ordering: .relaxed) < 100, ContinuousClock.now < guardTime {
+                                do {
+                                    try await client.send(RedisCommand("INCR", key), .replicated)
+                                    progress.successes.add(1, ordering: .relaxed)
+                                    if progress.killed.load(ordering: .relaxed) { afterKill.successes.add(1, ordering: .relaxed) }
+                                } catch let error as RedisError {
+                                    #expect(error.isUnavailable, "unexpected \(error)")
+                                    try await Task.sleep(for: .milliseconds(20))
+                                }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            while progress.successes.load(ordering: .relaxed) < 200, ContinuousClock.now < guardTime {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            // The replica falls 1 s behind first: writes acknowledged by the master alone in that
+            // second would be lost with it.
+            let master = try await cluster.master(of: ClusterSlot.of(key))
+            let replicas = try await cluster.replicas(of: master)
+            replicas.forEach { $0.pause(true) }
+            try await Task.sleep(for: .seconds(1))
+            await master.kill()
+            replicas.forEach { $0.pause(false) }
+            progress.killed.store(true, ordering: .relaxed)
+            // The promoted replica has no replica of its own to confirm a write until the old
+            // master is back, as its replica: replicated writes fail (503) until then.
+            try await Task.sleep(for: .seconds(3))
+            try await master.start()
+            try await writers.value
+            #expect(afterKill.successes.load(ordering: .relaxed) >= 100, "the writers did not recover within 60 s")
+            let stored = try await client.get(key).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            #expect(stored >= progress.successes.load(ordering: .relaxed))
         }
     }
 }

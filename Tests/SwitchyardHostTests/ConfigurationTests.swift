@@ -57,7 +57,10 @@ import Testing
         (["HTTP_PORT": "abc"], "http.port: 'abc' is not an integer"),
         (["HTTP_PORT": "70000"], "http.port: 70000 is out of range 0...65535"),
         (["FEATURES": "echo,nope"], "features.enabled: unknown feature 'nope' (known: all, none, echo)"),
-        (["REDIS_URL": "localhost:6379"], "redis.url: invalid Redis URL: expected redis://[user:password@]host:port/db or rediss://... for TLS"),
+        (
+            ["REDIS_URL": "localhost:6379"],
+            "redis.url: invalid Redis URL: expected redis://[user:password@]host:port/db, rediss://... for TLS, or redis+cluster://host:port[,host:port...]"
+        ),
         (["DATABASE_URL": "mysql://x@y/z"], #"postgres.url: invalid PostgreSQL URL: missing "=" after "(redacted)" in connection info string"#),
         (["DATABASE_URL": "postgres://db/app?colour=red"], #"postgres.url: invalid PostgreSQL URL: invalid URI query parameter: "colour""#),
         (

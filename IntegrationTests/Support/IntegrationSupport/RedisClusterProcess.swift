@@ -71,14 +71,20 @@ package final class RedisClusterProcess: Sendable {
         throw RedisProcess.StartFailure(reason: "no node reports a master for slot \(slot)")
     }
 
-    /// Returns once every replica of `master` holds `key` (read with READONLY).
-    package func waitUntilReplicasHave(_ key: String, of master: RedisProcess) async throws {
+    /// The running nodes that replicate `master`.
+    package func replicas(of master: RedisProcess) async throws -> [RedisProcess] {
         var replicas: [RedisProcess] = []
         for node in nodes where node.isRunning {
             if try await node.command("INFO", "replication").string?.contains("master_port:\(master.port)\r") == true {
                 replicas.append(node)
             }
         }
+        return replicas
+    }
+
+    /// Returns once every replica of `master` holds `key` (read with READONLY).
+    package func waitUntilReplicasHave(_ key: String, of master: RedisProcess) async throws {
+        let replicas = try await replicas(of: master)
         let guardTime = ContinuousClock.now + .seconds(30)
         for replica in replicas {
             let client = RedisClient(configuration: try RedisConfiguration(url: replica.url, connections: 1))
