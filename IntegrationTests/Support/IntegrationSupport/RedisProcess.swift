@@ -4,6 +4,9 @@ import Foundation
 package final class RedisProcess: @unchecked Sendable {
     package let port: Int
     private let arguments: [String]
+    /// Its own working folder, writable by the unprivileged test user: a replica's first sync
+    /// lands there as dump.rdb, which a server sharing the folder would load at its start.
+    private let directory = "/tmp/switchyard-redis-\(UUID().uuidString.prefix(8))"
     private var pid: pid_t?
 
     package init(arguments: [String] = []) {
@@ -37,9 +40,9 @@ package final class RedisProcess: @unchecked Sendable {
 
     package func start() async throws {
         let ports = tlsOnly ? ["--port", "0", "--tls-port", "\(port)"] : ["--port", "\(port)"]
-        // A folder the unprivileged test user can write: a replica's first sync goes through a file there.
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let argv =
-            ["/usr/bin/redis-server"] + ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp"]
+            ["/usr/bin/redis-server"] + ports + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory]
             + arguments
         // posix_spawn: Foundation's Process.run() overran a buffer and crashed the test process
         // with many descriptors open, as a suite on a Redis Cluster has.
@@ -59,6 +62,7 @@ package final class RedisProcess: @unchecked Sendable {
 
     deinit {
         if let pid { Foundation.kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Up to 20 s: the whole suite shares two cores, and a busy machine starts processes slowly.
