@@ -29,11 +29,12 @@ package final class RedisClusterProcess: Sendable {
     package func start() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for node in nodes { try await node.start() }
-        let argv =
-            ["/usr/bin/redis-cli", "--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
+        let arguments =
+            ["--cluster", "create"] + nodes.map { "127.0.0.1:\($0.port)" }
             + ["--cluster-replicas", "\(replicasPerMaster)", "--cluster-yes"]
-        guard try await ChildProcess.offThePool({ ChildProcess.run(argv) }) else {
-            throw RedisProcess.StartFailure(reason: "redis-cli --cluster create failed")
+        let printed = try await ChildProcess.offThePool { try ChildProcess.output("/usr/bin/redis-cli", arguments) }
+        guard printed.contains("All 16384 slots covered") else {
+            throw RedisProcess.StartFailure(reason: "redis-cli --cluster create failed: \(printed.suffix(600))")
         }
         try await waitUntilHealthy()
     }

@@ -1,13 +1,32 @@
+import Foundation
 import Synchronization
 
 /// Ports for the servers the tests start (Redis, PostgreSQL, chaos-proxy): each one distinct
 /// within this run, so two concurrent tests never race for one port and then talk to each
-/// other's server. Below the ephemeral range (32768+), so no outgoing connection holds one, and
+/// other's server, and free when taken, so a server left by another run is never mistaken for
+/// the test's own. Below the ephemeral range (32768+), so no outgoing connection holds one, and
 /// below the binary under SignalShutdownTests (30,000+); a random start keeps two runs apart.
 package enum TestPorts {
     private static let next = Atomic<Int>(Int.random(in: 0..<10_000))
 
     package static func take() -> Int {
-        20_000 + next.wrappingAdd(1, ordering: .relaxed).oldValue % 10_000
+        while true {
+            let port = 20_000 + next.wrappingAdd(1, ordering: .relaxed).oldValue % 10_000
+            if isFree(port) { return port }
+        }
+    }
+
+    /// Whether a listening socket can be bound to 127.0.0.1:`port` now.
+    private static func isFree(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return true }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 }
