@@ -173,8 +173,15 @@ import Testing
             replicas.forEach { $0.pause(false) }
             progress.killed.store(true, ordering: .relaxed)
             // The promoted replica has no replica of its own to confirm a write until the old
-            // master is back, as its replica: replicated writes fail (503) until then.
-            try await Task.sleep(for: .seconds(3))
+            // master is back, as its replica: replicated writes fail (503) until then. It comes
+            // back only after the promotion: restarted empty before it, it would take its slots
+            // back and the replica would copy its emptiness.
+            for replica in replicas {
+                while try await replica.command("ROLE").array?.first?.string != "master" {
+                    #expect(ContinuousClock.now < guardTime, "no replica was promoted")
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
             try await master.start()
             try await writers.value
             #expect(afterKill.successes.load(ordering: .relaxed) >= 100, "the writers did not recover within 60 s")

@@ -11,7 +11,7 @@ package final class ServerBinary: @unchecked Sendable {
             .appendingPathComponent(".build/debug/switchyard")
     }
 
-    package let port = Int.random(in: 30_000...32_767)  // below the ephemeral range
+    package let port = TestPorts.takeForBinary()
     package let logFile = "/tmp/switchyard-binary-\(UUID().uuidString.prefix(8)).log"
     private let process = Process()
     private let exited = AsyncStream<Int32>.makeStream()

@@ -8,10 +8,19 @@ import Synchronization
 /// below the binary under SignalShutdownTests (30,000+); a random start keeps two runs apart.
 package enum TestPorts {
     private static let next = Atomic<Int>(Int.random(in: 0..<10_000))
+    private static let nextForBinary = Atomic<Int>(Int.random(in: 0..<2_768))
 
     package static func take() -> Int {
         while true {
             let port = 20_000 + next.wrappingAdd(1, ordering: .relaxed).oldValue % 10_000
+            if isFree(port) { return port }
+        }
+    }
+
+    /// A port for the `switchyard` binary (30,000–32,767), taken the same way.
+    package static func takeForBinary() -> Int {
+        while true {
+            let port = 30_000 + nextForBinary.wrappingAdd(1, ordering: .relaxed).oldValue % 2_768
             if isFree(port) { return port }
         }
     }
