@@ -21,8 +21,11 @@ public struct PathStatsFeature: Feature {
         // The original counts whole request paths: another key, so neither profile's counts
         // ever mix with the other's (README).
         let key = (settings.string("redis-key") ?? "path-stats:hits") + (profile == .original ? ":original" : "")
+        let redis = dependencies.infrastructure.redis()
+        let shards = try settings.int("ranking-shards", default: 1, in: 1...256)
         var service = PathStatsService(
-            store: RedisPathStatsStore(redis: dependencies.infrastructure.redis(), key: key),
+            store: shards == 1
+                ? RedisPathStatsStore(redis: redis, key: key) : ShardedPathStatsStore(redis: redis, key: key, shards: shards),
             http: dependencies.infrastructure.http(),
             serverAddress: dependencies.serverAddress,
             prefix: dependencies.prefix,

@@ -89,6 +89,8 @@ struct FirstChunk: Sendable {
     let total: Int
     let written: WrittenRows
     let complete: Bool
+    /// Where the store reads on by cursor (sharded), each stream's own copy of it.
+    let rest: (any RankingCursor)?
 }
 
 /// The chunks of rankings, each read and written once for every request that gathered for it
@@ -110,11 +112,13 @@ func rankingResponse(
     let chunkSize = PathStatsRoutes.chunkSize
     let endOf = { @Sendable (total: Int) in limit.map { min(total, offset + $0) } ?? total }
     let first = try await chunks.first.value(for: "\(offset) \(limit.map(String.init) ?? "all")") {
-        let (total, ranking) = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
-        var bytes = format.rows(ranking, after: format.opening)
-        let complete = offset + ranking.count >= endOf(total)
+        let page = try await service.firstPage(offset: offset, limit: min(chunkSize, limit ?? chunkSize))
+        let total = Int(page.total)
+        var bytes = format.rows(page.ranking, after: format.opening)
+        let complete = offset + page.ranking.count >= endOf(total)
         if complete { bytes.writeString(format.closing) }
-        return FirstChunk(total: total, written: WrittenRows(rows: ranking.count, bytes: bytes), complete: complete)
+        return FirstChunk(
+            total: total, written: WrittenRows(rows: page.ranking.count, bytes: bytes), complete: complete, rest: page.rest)
     }
     let end = endOf(first.total)
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
@@ -125,12 +129,19 @@ func rankingResponse(
     let body = ResponseBody { writer in
         try await writer.write(first.written.bytes)
         var (position, rows) = (offset + first.written.rows, first.written.rows)
+        var cursor = first.rest
         // Until the end, or a chunk that comes back empty (paths removed meanwhile).
         while rows > 0, position < end {
             let (start, size) = (position, min(PathStatsRoutes.streamChunkSize, end - position))
-            let written = try await chunks.later.value(for: "\(start) \(size)") {
-                let ranking = try await service.ranking(offset: start, limit: size)
-                return WrittenRows(rows: ranking.count, bytes: format.rows(ranking, after: ","))
+            let written: WrittenRows
+            if cursor != nil {
+                let ranking = try await cursor!.next(size)
+                written = WrittenRows(rows: ranking.count, bytes: format.rows(ranking, after: ","))
+            } else {
+                written = try await chunks.later.value(for: "\(start) \(size)") {
+                    let ranking = try await service.ranking(offset: start, limit: size)
+                    return WrittenRows(rows: ranking.count, bytes: format.rows(ranking, after: ","))
+                }
             }
             if written.rows > 0 { try await writer.write(written.bytes) }
             (position, rows) = (position + written.rows, written.rows)

@@ -53,10 +53,10 @@ struct PathStatsService: Sendable {
     }
 
     /// The number of distinct paths and the first `limit` ranks from `offset`.
-    func firstPage(offset: Int, limit: Int) async throws -> (total: Int, ranking: [PathCount]) {
+    func firstPage(offset: Int, limit: Int) async throws -> RankingPage {
         let page = try await store.totalAndRanking(offset: offset, limit: limit)
         distinctPaths.record(page.total)
-        return (Int(page.total), page.ranking)
+        return page
     }
 
     func ranking(offset: Int, limit: Int) async throws -> [PathCount] {

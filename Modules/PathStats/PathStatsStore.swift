@@ -10,8 +10,23 @@ protocol PathStatsStore: Sendable {
     func counts(of paths: [String]) async throws -> [Int64]
     /// Ranks `offset ..< offset + limit`: most hits first, ties by path in byte order.
     func ranking(offset: Int, limit: Int) async throws -> [PathCount]
-    /// The number of distinct paths and the first ranks, in one round trip.
-    func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount])
+    /// The number of distinct paths and the ranks `offset ..< offset + limit` (one round trip
+    /// where the store allows it).
+    func totalAndRanking(offset: Int, limit: Int) async throws -> RankingPage
+}
+
+/// A page of the ranking, and where the store needs one, the cursor that reads on after it.
+struct RankingPage: Sendable {
+    let total: Int64
+    let ranking: [PathCount]
+    /// Nil where reading on by offset is exact and cheap (one sorted set), so that concurrent
+    /// streams can share their reads of the same offsets.
+    var rest: (any RankingCursor)? = nil
+}
+
+/// Reads the ranking onwards from where it stands, for one stream.
+protocol RankingCursor: Sendable {
+    mutating func next(_ limit: Int) async throws -> [PathCount]
 }
 
 /// One Redis sorted set scored with negated counts: ascending order is then count descending,
@@ -52,7 +67,7 @@ struct RedisPathStatsStore: PathStatsStore {
         return count
     }
 
-    func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount]) {
+    func totalAndRanking(offset: Int, limit: Int) async throws -> RankingPage {
         let replies = try await redis.pipeline([
             RedisCommand("ZCARD", key),
             RedisCommand("ZRANGE", key, offset, offset + max(limit, 1) - 1, "WITHSCORES"),
@@ -60,7 +75,6 @@ struct RedisPathStatsStore: PathStatsStore {
         guard case .integer(let total) = replies[0], let pairs = replies[1].membersWithScores else {
             throw RedisError.unexpectedReply("ZCARD/ZRANGE: \(replies)")
         }
-        let ranking = limit > 0 ? try pairs.map(Self.pathCount) : []
-        return (total, ranking)
+        return RankingPage(total: total, ranking: limit > 0 ? try pairs.map(Self.pathCount) : [])
     }
 }

@@ -26,7 +26,7 @@ final class MemoryPathStatsStore: PathStatsStore {
         }
     }
 
-    func totalAndRanking(offset: Int, limit: Int) async throws -> (total: Int64, ranking: [PathCount]) {
-        (counts.withLock { Int64($0.count) }, try await ranking(offset: offset, limit: limit))
+    func totalAndRanking(offset: Int, limit: Int) async throws -> RankingPage {
+        RankingPage(total: counts.withLock { Int64($0.count) }, ranking: try await ranking(offset: offset, limit: limit))
     }
 }
