@@ -92,6 +92,42 @@ import Testing
         }
     }
 
+    /// Keys of one slot split between the two nodes of its move answer TRYAGAIN; the client
+    /// sends the command again after a pause and gets the answer once the move has ended.
+    @Test func aCommandOnKeysMidMoveIsSentAgainOnceTheyHaveMoved() async throws {
+        try await Self.withCluster { cluster, client in
+            let slot = ClusterSlot.of("{moving}")
+            try await client.set("{moving}:a", "1")
+            try await client.set("{moving}:b", "2")
+            let source = try await cluster.master(of: slot)
+            let destination = cluster.nodes.first { $0.port != source.port }!
+            let (sourceID, destinationID) = (try await cluster.nodeID(source), try await cluster.nodeID(destination))
+            try await destination.command("CLUSTER", "SETSLOT", slot, "IMPORTING", sourceID)
+            try await source.command("CLUSTER", "SETSLOT", slot, "MIGRATING", destinationID)
+            try await source.command("MIGRATE", "127.0.0.1", destination.port, "{moving}:b", 0, 5000)
+            await #expect(throws: RedisError.server("TRYAGAIN Multiple keys request during rehashing of slot")) {
+                try await source.command("MGET", "{moving}:a", "{moving}:b")
+            }
+            async let both = client.send("MGET", "{moving}:a", "{moving}:b")
+            // Once the client has met TRYAGAIN too, the move ends: the rest of the key, then the slot.
+            let hangGuard = ContinuousClock.now + .seconds(60)
+            while try await Self.errors("TRYAGAIN", on: source) < 2 {
+                try #require(ContinuousClock.now < hangGuard, "the client never sent the command")
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            try await source.command("MIGRATE", "127.0.0.1", destination.port, "{moving}:a", 0, 5000)
+            for node in cluster.nodes { try await node.command("CLUSTER", "SETSLOT", slot, "NODE", destinationID) }
+            #expect(try await both.array?.map(\.string) == ["1", "2"])
+        }
+    }
+
+    /// How many error replies of `kind` the node has sent (INFO errorstats).
+    static func errors(_ kind: String, on node: RedisProcess) async throws -> Int {
+        let stats = try await node.command("INFO", "errorstats").string ?? ""
+        guard let line = stats.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("errorstat_\(kind):count=") }) else { return 0 }
+        return Int(line.dropFirst("errorstat_\(kind):count=".count)) ?? 0
+    }
+
     @Test func aScriptRunsOnEveryMasterLoadedOrNot() async throws {
         try await Self.withCluster { cluster, client in
             let script = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"

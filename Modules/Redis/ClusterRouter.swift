@@ -36,15 +36,25 @@ final class ClusterRouter: Sendable {
     /// `replicated`: on the master's connections for writes that wait for replicas.
     func write(_ commands: [RedisCommand], replicated: Bool) async throws -> [RedisReply] {
         let slot = try Self.slot(of: commands)
-        let node = try await node(serving: slot)
         if commands.first?.name == "MULTI" {
-            let replies = try await send(commands, to: node, replicated: replicated)
-            guard let target = replies.lazy.compactMap(Redirect.init).first else { return replies }
-            guard !target.asking else { throw RedisError.unavailable("slot \(target.slot) is migrating; try again") }
-            return try await send(commands, to: try await moved(target), replicated: replicated)
+            // A transaction that meets a migrating slot ran nothing (EXEC aborts): it waits for
+            // the slot's move like a TRYAGAIN, then is sent whole again.
+            for pause in Self.tryAgainPauses + [nil] {
+                let replies = try await send(commands, to: try await node(serving: slot), replicated: replicated)
+                guard let target = replies.lazy.compactMap(Redirect.init).first else { return replies }
+                if !target.asking { return try await send(commands, to: try await moved(target), replicated: replicated) }
+                guard let pause else { break }
+                try await Task.sleep(for: pause)
+            }
+            throw RedisError.unavailable("slot \(slot ?? 0) is migrating; try again")
         }
-        return try await sendFollowingRedirects(commands, to: node, replicated: replicated)
+        return try await sendFollowingRedirects(commands, to: try await node(serving: slot), replicated: replicated)
     }
+
+    /// The pauses before sending again a command answered TRYAGAIN: its keys are split between
+    /// the two nodes of a slot being moved, for the milliseconds a batch of keys takes to move.
+    /// After the last, TRYAGAIN stands (a transient error: 503).
+    static let tryAgainPauses: [Duration] = [5, 20, 50, 100, 200].map { .milliseconds($0) }
 
     /// Sends each command to the master of its own slot, the commands for one master together,
     /// and returns the replies in the order of `commands`.
@@ -150,14 +160,31 @@ final class ClusterRouter: Sendable {
         _ commands: [RedisCommand], to node: RedisNode, replicated: Bool
     ) async throws -> [RedisReply] {
         var replies = try await send(commands, to: node, replicated: replicated)
-        let redirected = replies.indices.compactMap { index in Redirect(replies[index]).map { (index, $0) } }
-        guard !redirected.isEmpty else { return replies }
-        for (index, redirect) in redirected {
-            let target = redirect.asking ? self.node(at: redirect.node) : try await moved(redirect)
-            let resent = redirect.asking ? [RedisCommand("ASKING"), commands[index]] : [commands[index]]
-            replies[index] = try await send(resent, to: target, replicated: replicated).last ?? .null
+        for (index, redirect) in replies.indices.compactMap({ index in Redirect(replies[index]).map { (index, $0) } }) {
+            replies[index] = try await follow(redirect, commands[index], replicated: replicated)
+        }
+        // Commands answered TRYAGAIN did not run: each is routed and sent again after a pause.
+        for pause in Self.tryAgainPauses {
+            let waiting = replies.indices.filter { replies[$0].isTryAgain }
+            guard !waiting.isEmpty else { break }
+            try await Task.sleep(for: pause)
+            for index in waiting {
+                let command = commands[index]
+                let reply = try await send([command], to: try await self.node(serving: Self.slot(of: [command])), replicated: replicated)[0]
+                if let redirect = Redirect(reply) {
+                    replies[index] = try await follow(redirect, command, replicated: replicated)
+                } else {
+                    replies[index] = reply
+                }
+            }
         }
         return replies
+    }
+
+    private func follow(_ redirect: Redirect, _ command: RedisCommand, replicated: Bool) async throws -> RedisReply {
+        let target = redirect.asking ? node(at: redirect.node) : try await moved(redirect)
+        let resent = redirect.asking ? [RedisCommand("ASKING"), command] : [command]
+        return try await send(resent, to: target, replicated: replicated).last ?? .null
     }
 
     /// Records a MOVED slot at its new master until the next map, and asks for that map.
@@ -235,5 +262,13 @@ struct Redirect {
         self.slot = slot
         node = ClusterMap.Node(host: String(parts[2][..<colon]), port: port)
         asking = parts[0] == "ASK"
+    }
+}
+
+extension RedisReply {
+    /// `-TRYAGAIN`: a multi-key command on a slot being moved, run by neither node.
+    var isTryAgain: Bool {
+        if case .error(let message) = self { return message.hasPrefix("TRYAGAIN") }
+        return false
     }
 }
