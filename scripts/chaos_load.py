@@ -229,14 +229,15 @@ async def slow_statements(url, load):
     return held
 
 
-async def reconcile(load, url):
-    """Stock plus stored order quantities per product, against the stock it started with."""
+async def reconcile(load, url, prefix="chaos-"):
+    """Stock plus stored order quantities per product (ids starting with PREFIX), against the
+    stock it started with."""
     loop = asyncio.get_running_loop()
     connection = Connection(load.host, load.port)
     mismatches, checked = [], 0
     stored = {}
     rows = await loop.run_in_executor(
-        None, psql, url, "SELECT product_id, sum(quantity) FROM order_details WHERE product_id LIKE 'chaos-%' GROUP BY 1")
+        None, psql, url, f"SELECT product_id, sum(quantity) FROM order_details WHERE product_id LIKE '{prefix}%' GROUP BY 1")
     for line in rows.splitlines():
         product, quantity = line.split("|")
         stored[product] = int(quantity)
@@ -252,7 +253,7 @@ async def reconcile(load, url):
     confirmed = {order for order, _ in load.orders}
     ours = set(load.products)
     rows = await loop.run_in_executor(
-        None, psql, url, "SELECT DISTINCT order_id, product_id FROM order_details WHERE product_id LIKE 'chaos-%'")
+        None, psql, url, f"SELECT DISTINCT order_id, product_id FROM order_details WHERE product_id LIKE '{prefix}%'")
     stored_orders = {int(line.split("|")[0]) for line in rows.splitlines() if line.split("|")[1] in ours}
     stored_after_error = len(stored_orders - confirmed)
     connection.close()

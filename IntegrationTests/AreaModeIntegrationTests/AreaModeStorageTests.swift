@@ -194,6 +194,36 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
         }
     }
 
+    /// A write whose version bump meets Redis cut off (a failover under way) answers only once
+    /// the bump has landed: the entry cached before it is never served after its answer.
+    @Test func aWriteAnswersOnlyOnceItsCacheBumpHasLanded() async throws {
+        let fixture = try await AreaModeFixture.make()
+        let redis = RedisProcess()
+        try await redis.start()
+        let proxy = try await ChaosProxy(target: "127.0.0.1:\(redis.port)")
+        defer {
+            proxy.stop()
+            Task { await redis.kill() }
+        }
+        let server = try await fixture.server(environment: ["REDIS_URL": "redis://\(proxy.address)/0", "REDIS_COMMAND_TIMEOUT": "1", "REDIS_CONNECTIONS": "1"])
+        try await server.application.test(.router) { client in
+            try await client.post([login("a", 130, "Duo")])
+            #expect(try await client.stats(130).active_users == 1)  // cached now
+            try await proxy.set(.cut)
+            async let written = client.post([login("b", 130, "Duo")])
+            try await Task.sleep(for: .milliseconds(300))
+            try await proxy.set(.pass)
+            _ = try await written
+            // Once Redis answers again on its one connection (so the read goes to the cache, not around it).
+            let hangGuard = ContinuousClock.now + .seconds(60)
+            while try await client.execute(uri: "/ready", method: .get) { $0.status } != .ok {
+                try #require(ContinuousClock.now < hangGuard, "Redis never came back")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await client.stats(130).active_users == 2)
+        }
+    }
+
     /// About exactness, not overload: the wait for an ingest turn is long enough that no batch
     /// is refused on a loaded machine.
     @Test func sixteenConcurrentWritersKeepEveryCountExact() async throws {

@@ -26,7 +26,9 @@ public struct AreaModeFeature: Feature {
         let cache = RedisAreaStatsCache(
             redis: dependencies.infrastructure.redis(),
             ttl: try settings.int("cache-ttl", default: 30, in: 0...86_400),
-            keyPrefix: settings.string("redis-prefix") ?? "area-mode", profile: profile, logger: dependencies.logger)
+            keyPrefix: settings.string("redis-prefix") ?? "area-mode", profile: profile,
+            invalidateTimeout: try settings.seconds("invalidate-timeout", default: 5, in: 0...60),
+            logger: dependencies.logger)
         let postgres = dependencies.infrastructure.postgres()
         service = AreaModeService(
             store: PostgresAreaModeStore(

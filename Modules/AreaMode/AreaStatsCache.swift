@@ -29,6 +29,8 @@ struct RedisAreaStatsCache: AreaStatsCache {
     /// Which API profile's bodies the entries hold: replicas of either profile share the
     /// versions (so every ingest invalidates both) but never read each other's bodies.
     let profile: APIProfile
+    /// How long a write's answer waits for its version bumps to land (`invalidate`).
+    let invalidateTimeout: Duration
     let logger: Logger
 
     func lookup(area: Int) async -> AreaStatsLookup? {
@@ -52,14 +54,33 @@ struct RedisAreaStatsCache: AreaStatsCache {
         _ = try? await redis.set(entryKey(area), version + "\n" + body, expireSeconds: ttl)
     }
 
+    /// Bumps the areas' versions before the write's answer: until then an entry cached before
+    /// the write is still current, so a bump that fails (Redis down, a failover under way) is
+    /// tried again, pausing 50 ms and doubling, until it lands or `invalidateTimeout` has passed.
+    /// The write itself is committed either way, and its answer says so.
     func invalidate(areas: Set<Int>) async {
         guard ttl > 0, !areas.isEmpty else { return }
-        do {
-            // Replicated: a bump lost in a failover would let a promoted replica serve an entry
-            // cached before the write under a version that is current again.
-            _ = try await redis.pipeline(areas.sorted().map { RedisCommand("INCR", versionKey($0)) }, .replicated).throwingErrors()
-        } catch {
-            logger.warning("area stats cache not invalidated", metadata: ["error": "\(error)", "areas": "\(areas.sorted())"])
+        let bumps = areas.sorted().map { RedisCommand("INCR", versionKey($0)) }
+        let deadline = ContinuousClock.now + invalidateTimeout
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                // Replicated: a bump lost in a failover would let a promoted replica serve an
+                // entry cached before the write under a version that is current again.
+                _ = try await redis.pipeline(bumps, .replicated).throwingErrors()
+                return
+            } catch RedisError.unconfirmed(let detail) {
+                // On the master, so every reader sees the new version; only losing that master
+                // before its replicas catch up could bring the old one back.
+                logger.warning("area stats cache invalidation not confirmed by replicas", metadata: ["detail": "\(detail)"])
+                return
+            } catch {
+                guard ContinuousClock.now + pause < deadline, (try? await Task.sleep(for: pause)) != nil else {
+                    logger.warning("area stats cache not invalidated", metadata: ["error": "\(error)", "areas": "\(areas.sorted())"])
+                    return
+                }
+                pause = min(pause * 2, .milliseconds(800))
+            }
         }
     }
 

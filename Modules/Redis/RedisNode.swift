@@ -56,8 +56,10 @@ final class RedisNode: Sendable {
         let wait = RedisCommand("WAIT", replicas, Int(configuration.waitTimeout / .milliseconds(1)))
         let replies = try await Self.write(commands + [wait], on: waitConnections[index])
         guard case .integer(let confirmed) = replies.last, confirmed >= replicas else {
-            throw RedisError.unavailable(
-                "the write reached \(replies.last?.int ?? 0) of \(replicas) replicas within redis.wait-timeout")
+            if replies.dropLast().contains(where: { if case .error = $0 { true } else { false } }) {
+                throw RedisError.unavailable("the write failed on the master: \(replies)")
+            }
+            throw RedisError.unconfirmed("it reached \(replies.last?.int ?? 0) of \(replicas) replicas within redis.wait-timeout")
         }
         return Array(replies.dropLast())
     }
