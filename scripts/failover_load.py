@@ -196,7 +196,8 @@ async def event(load, kind, base_port, slot, reshard_slots):
     master_id, master_port = await run(master_of, base_port, slot)
     record = {"event": kind, "slot": slot, "master": master_port}
     if kind == "reshard":
-        target_id, _ = await run(master_of, base_port, (slot + 6000) % 16384)
+        target_id = next(node_id for node_id, _, flags, _, slots in await run(nodes, base_port)
+                         if "master" in flags and "fail" not in flags and slots and node_id != master_id)
         record["start"] = time.monotonic()
         await run(lambda: subprocess.run(
             ["redis-cli", "--cluster", "reshard", f"127.0.0.1:{master_port}", "--cluster-from", master_id,
@@ -226,8 +227,9 @@ async def event(load, kind, base_port, slot, reshard_slots):
                     break
             except (RuntimeError, IndexError):
                 pass
-    record["end"] = time.monotonic()
+        record["promoted_ms"] = round((time.monotonic() - record["start"]) * 1000)
     await healthy(base_port)
+    record["healthy_ms"] = round((time.monotonic() - record["start"]) * 1000)
     await asyncio.sleep(3)  # calm between events
     return record
 
@@ -269,7 +271,13 @@ async def main():
         record["requests"] = len(inside)
         record["outage_ms"] = round((max(s + e for s, e in failed) - record["start"]) * 1000) if failed else 0
         record["unexpected"] = sum(outcome not in ("ok", "error") for _, _, outcome, _ in inside)
-        del record["start"], record["end"]
+        by_route = {}
+        for start, elapsed, outcome, route in inside:
+            if outcome != "ok":
+                count, last = by_route.get(route, (0, 0))
+                by_route[route] = (count + 1, max(last, round((start + elapsed - record["start"]) * 1000)))
+        record["failed_by_route"] = {route: {"failed": count, "last_ms": last} for route, (count, last) in by_route.items()}
+        del record["start"]
         report["events"].append(record)
     stamps = [stamp for stamp in load.predecessors if stamp is not None]
     report["user_points_queries"] = len(load.predecessors)

@@ -168,6 +168,27 @@ import Testing
         }
     }
 
+    /// A planned failover (CLUSTER FAILOVER) turns the master into a replica: a replicated write
+    /// sent there with the old map gets MOVED (and its WAIT an error from a replica), and is
+    /// sent on to the new master, where it waits for its replica as before: no failure.
+    @Test func aReplicatedWriteFollowsAPlannedFailover() async throws {
+        try await Self.withCluster(replicasPerMaster: 1, waitReplicas: 1) { cluster, client in
+            let key = "planned"
+            try await client.send(RedisCommand("SET", key, "1"), .replicated)
+            let master = try await cluster.master(of: ClusterSlot.of(key))
+            let replica = try #require(try await cluster.replicas(of: master).first)
+            try await replica.command("CLUSTER", "FAILOVER")
+            // Until the old master replicates the new one, so the write's WAIT can be satisfied.
+            let hangGuard = ContinuousClock.now + .seconds(60)
+            while try await cluster.replicas(of: replica).first?.port != master.port {
+                try #require(ContinuousClock.now < hangGuard, "the planned failover did not end")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await client.send(RedisCommand("SET", key, "2"), .replicated) == .status("OK"))
+            #expect(try await client.get(key) == Array("2".utf8))
+        }
+    }
+
     /// Replicated increments from 8 writers while the key's replica lags and its master is
     /// SIGKILLed, then comes back as a replica: every increment that was acknowledged is in the
     /// count the promoted replica serves.

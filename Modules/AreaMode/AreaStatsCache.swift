@@ -55,9 +55,11 @@ struct RedisAreaStatsCache: AreaStatsCache {
     }
 
     /// Bumps the areas' versions before the write's answer: until then an entry cached before
-    /// the write is still current, so a bump that fails (Redis down, a failover under way) is
-    /// tried again, pausing 50 ms and doubling, until it lands or `invalidateTimeout` has passed.
-    /// The write itself is committed either way, and its answer says so.
+    /// the write is still current. A bump that fails, or that the replicas `redis.wait-replicas`
+    /// asks for do not confirm (a failover would undo it: the promoted replica would serve the
+    /// old entry under its old version), is sent again, pausing 50 ms and doubling, until it
+    /// is confirmed or `invalidateTimeout` has passed. The write itself is committed either way,
+    /// and its answer says so.
     func invalidate(areas: Set<Int>) async {
         guard ttl > 0, !areas.isEmpty else { return }
         let bumps = areas.sorted().map { RedisCommand("INCR", versionKey($0)) }
@@ -65,14 +67,7 @@ struct RedisAreaStatsCache: AreaStatsCache {
         var pause = Duration.milliseconds(50)
         while true {
             do {
-                // Replicated: a bump lost in a failover would let a promoted replica serve an
-                // entry cached before the write under a version that is current again.
                 _ = try await redis.pipeline(bumps, .replicated).throwingErrors()
-                return
-            } catch RedisError.unconfirmed(let detail) {
-                // On the master, so every reader sees the new version; only losing that master
-                // before its replicas catch up could bring the old one back.
-                logger.warning("area stats cache invalidation not confirmed by replicas", metadata: ["detail": "\(detail)"])
                 return
             } catch {
                 guard ContinuousClock.now + pause < deadline, (try? await Task.sleep(for: pause)) != nil else {

@@ -17,10 +17,6 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case crossSlot(String)
     /// In cluster mode: a command whose keys the adapter cannot find, so cannot route.
     case notRoutable(String)
-    /// A write that waits for replicas ran on the master, but fewer replicas than
-    /// `redis.wait-replicas` confirmed it within `redis.wait-timeout`: readers of the master see
-    /// it, a failover before the replicas catch up can lose it.
-    case unconfirmed(String)
 
     public var description: String {
         switch self {
@@ -32,7 +28,6 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .refused(let command): "Redis command \(command) is refused on shared connections: it changes or blocks the connection for every caller"
         case .crossSlot(let keys): "Redis keys \(keys) are in different cluster hash slots; give them one hash tag"
         case .notRoutable(let command): "Redis command \(command) cannot be routed in cluster mode: its keys are not known to the adapter"
-        case .unconfirmed(let detail): "Redis write not confirmed by replicas: \(detail)"
         }
     }
 
@@ -43,7 +38,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// request succeeds once Redis is back or mended.
     public var isUnavailable: Bool {
         switch self {
-        case .unavailable, .timeout, .unexpectedReply, .unconfirmed: true
+        case .unavailable, .timeout, .unexpectedReply: true
         case .server(let message): Self.transientReplies.contains(message.prefix { $0 != " " })
         default: false
         }

@@ -55,11 +55,12 @@ final class RedisNode: Sendable {
         defer { freeWaitConnections.withLock { $0.append(index) } }
         let wait = RedisCommand("WAIT", replicas, Int(configuration.waitTimeout / .milliseconds(1)))
         let replies = try await Self.write(commands + [wait], on: waitConnections[index])
+        // Sent to a node that no longer serves the slot (a failover, a reshard): nothing ran,
+        // and WAIT there means nothing either; the router follows the redirects.
+        if replies.dropLast().contains(where: { Redirect($0) != nil }) { return Array(replies.dropLast()) }
         guard case .integer(let confirmed) = replies.last, confirmed >= replicas else {
-            if replies.dropLast().contains(where: { if case .error = $0 { true } else { false } }) {
-                throw RedisError.unavailable("the write failed on the master: \(replies)")
-            }
-            throw RedisError.unconfirmed("it reached \(replies.last?.int ?? 0) of \(replicas) replicas within redis.wait-timeout")
+            throw RedisError.unavailable(
+                "the write reached \(replies.last?.int ?? 0) of \(replicas) replicas within redis.wait-timeout")
         }
         return Array(replies.dropLast())
     }
