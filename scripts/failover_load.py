@@ -16,6 +16,7 @@ Prints a JSON report, one entry per event with the failures and the outage it ca
 """
 import argparse
 import asyncio
+import binascii
 import json
 import os
 import random
@@ -68,6 +69,20 @@ def replica_of(port, master_id):
         if "slave" in flags and of == master_id and "fail" not in flags:
             return node_port
     raise RuntimeError(f"master {master_id} has no replica")
+
+
+def filler_key(port, master_id):
+    """A key in one of the master's slots (CRC16 as the cluster hashes keys)."""
+    slots = next(slots for node_id, _, _, _, slots in nodes(port) if node_id == master_id)
+    return next(key for key in (f"failover-filler:{i}" for i in range(100_000))
+                if serves(slots, binascii.crc_hqx(key.encode(), 0) % 16384))
+
+
+def fill(port, key, size=8 << 20):
+    """A value larger than the replication link's socket buffers: with the replica stopped,
+    the writes after it wait in the master's output buffer instead of the replica's kernel."""
+    subprocess.run(["redis-cli", "-p", str(port), "-x", "SET", key], input=b"x" * size, capture_output=True,
+                   check=True, timeout=60)
 
 
 def lag_bytes(master_port):
@@ -212,6 +227,7 @@ async def event(load, kind, base_port, slot, reshard_slots):
         replica_pid = int(await run(cluster, "pid", str(replica)))
         if kind == "lagged-kill":
             os.kill(replica_pid, 19)  # SIGSTOP: the replica falls behind
+            await run(fill, master_port, await run(filler_key, master_port, master_id))
             await asyncio.sleep(1.5)
         record["lag_bytes"] = await run(lag_bytes, master_port)
         record["start"] = time.monotonic()
@@ -274,9 +290,11 @@ async def main():
         by_route = {}
         for start, elapsed, outcome, route in inside:
             if outcome != "ok":
-                count, last = by_route.get(route, (0, 0))
-                by_route[route] = (count + 1, max(last, round((start + elapsed - record["start"]) * 1000)))
-        record["failed_by_route"] = {route: {"failed": count, "last_ms": last} for route, (count, last) in by_route.items()}
+                count, last, slowest = by_route.get(route, (0, 0, 0))
+                by_route[route] = (count + 1, max(last, round((start + elapsed - record["start"]) * 1000)),
+                                   max(slowest, round(elapsed * 1000)))
+        record["failed_by_route"] = {route: {"failed": count, "last_ms": last, "slowest_ms": slowest}
+                                     for route, (count, last, slowest) in by_route.items()}
         del record["start"]
         report["events"].append(record)
     stamps = [stamp for stamp in load.predecessors if stamp is not None]
