@@ -228,22 +228,46 @@ final class ClusterRouter: Sendable {
         }
     }
 
+    /// Asks every known master and seed at once and takes the map most of them report, as soon
+    /// as more than half of those asked agree (else the most common): a master restarted after
+    /// its replica took over still reports its old slots for a moment, and writes routed there
+    /// would be lost when it learns it is now a replica.
     private func fetchMap() async throws -> ClusterMap {
         let known = state.withLock { $0.map?.masters ?? [] }
+        let candidates = known + seeds.filter { !known.contains($0) }
         var problems: [String] = []
-        for address in known + seeds.filter({ !known.contains($0) }) {
-            do {
-                let reply = try await node(at: address).write([RedisCommand("CLUSTER", "SLOTS")])[0]
-                if case .error(let message) = reply { throw RedisError.server(message) }
-                let map = try ClusterMap(slotsReply: reply, queried: address)
-                if !map.masters.isEmpty { return map }
-                problems.append("\(address): no slots assigned")
-            } catch {
-                problems.append("\(address): \(error)")
+        var views: [(map: ClusterMap, votes: Int)] = []
+        let chosen: ClusterMap? = await withTaskGroup(of: (RedisAddress, Result<ClusterMap, any Error>).self) { group in
+            for address in candidates {
+                group.addTask {
+                    do { return (address, .success(try await self.slotMap(from: address))) } catch { return (address, .failure(error)) }
+                }
             }
+            for await (address, result) in group {
+                switch result {
+                case .success(let map):
+                    if let index = views.firstIndex(where: { $0.map == map }) { views[index].votes += 1 } else { views.append((map, 1)) }
+                    if let agreed = views.first(where: { $0.votes * 2 > candidates.count }) {
+                        group.cancelAll()
+                        return agreed.map
+                    }
+                case .failure(let error):
+                    problems.append("\(address): \(error)")
+                }
+            }
+            return views.max { $0.votes < $1.votes }?.map
         }
+        if let chosen { return chosen }
         logger.warning("redis cluster map unavailable", metadata: ["tried": "\(problems)"])
         throw RedisError.unavailable("no cluster node gave the slot map (\(problems.joined(separator: "; ")))")
+    }
+
+    private func slotMap(from address: RedisAddress) async throws -> ClusterMap {
+        let reply = try await node(at: address).write([RedisCommand("CLUSTER", "SLOTS")])[0]
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        let map = try ClusterMap(slotsReply: reply, queried: address)
+        guard !map.masters.isEmpty else { throw RedisError.unavailable("no slots assigned") }
+        return map
     }
 }
 
