@@ -116,6 +116,35 @@ struct PointsReply: Decodable {
         }
     }
 
+    /// A crash of PostgreSQL (crash recovery empties UNLOGGED tables; a standby never has them)
+    /// keeps the current generation: the same users after it as before.
+    @Test func theCurrentGenerationSurvivesACrashOfPostgreSQL() async throws {
+        let database = try PostgresProcess()
+        defer { database.destroy() }
+        try await database.start()
+        let fixture = UserPointsFixture(databaseURL: database.url)
+        try await fixture.server().application.test(.router) { client in
+            try await client.execute(uri: "/user-points/refresh", method: .post) { #expect($0.status == .ok) }
+        }
+        let store = try fixture.store()
+        try await store.postgres.execute("UPDATE user_points_state SET min_number = 0")
+        let before = try await store.query()
+        #expect(before.users.count == 2)
+        try await database.crash()
+        try await database.start()
+        let hangGuard = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                let after = try await store.query()
+                #expect(after.generation == before.generation)
+                #expect(after.users.map(\.id) == before.users.map(\.id) && after.users.map(\.points) == before.users.map(\.points))
+                break
+            } catch let error as PostgresError where error.isUnavailable && ContinuousClock.now < hangGuard {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
     /// Redis outlived the database (restored or recreated): the generation it names is replaced
     /// by the database's own at the first query, and later queries answer from memory.
     @Test func aPublishedGenerationTheDatabaseNeverHadIsReplaced() async throws {

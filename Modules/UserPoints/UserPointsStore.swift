@@ -30,9 +30,10 @@ protocol UserPointsStore: Sendable {
 ///
 /// PostgreSQL has one table per generation, the points packed: a row per `usersPerRow` users,
 /// `(first_id, points bytea)`, byte i the points of user `first_id + i` (users are 1...users,
-/// as seeded). A refresh draws the points here and inserts them into a new UNLOGGED table (10 MB
-/// for 10 million users, no WAL), then in the same transaction points the `user_points_current`
-/// view (`id, points`, unpacked) at it and records the new `min_number`. Readers read the state
+/// as seeded). A refresh draws the points here and inserts them into a new table (10 MB for 10
+/// million users, logged: a crash, a standby and a promotion keep it), then in the same
+/// transaction points the `user_points_current` view (`id, points`, unpacked) at it and records
+/// the new `min_number`. Readers read the state
 /// row and the view in one statement, so they see one generation, and they only wait for the
 /// view swap at commit, not for the fill. Tables older than the current one are dropped
 /// afterwards, so nothing bloats.
@@ -114,7 +115,7 @@ struct PostgresRedisUserPointsStore: UserPointsStore {
             }
             try await tx.executeScript(
                 """
-                CREATE UNLOGGED TABLE user_points_g0 AS
+                CREATE TABLE user_points_g0 AS
                     SELECT first_id, decode(repeat('00', least(\(Self.usersPerRow), \(users) - first_id + 1)), 'hex') AS points
                     FROM generate_series(1, \(users), \(Self.usersPerRow)) AS first_id;
                 CREATE VIEW user_points_current AS \(Self.unpacked(generation: 0));
@@ -164,7 +165,7 @@ struct PostgresRedisUserPointsStore: UserPointsStore {
             if let slot, try current.decode(Int64?.self, "slot") == slot { return .alreadyDone }
             let next = try current.decode(Int.self, "generation") + 1
             // Table names come from our own integers, never from input.
-            try await tx.executeScript("CREATE UNLOGGED TABLE user_points_g\(next) (first_id integer NOT NULL, points bytea NOT NULL)")
+            try await tx.executeScript("CREATE TABLE user_points_g\(next) (first_id integer NOT NULL, points bytea NOT NULL)")
             // Drawn and sent `usersPerInsert` at a time, as one binary parameter that PostgreSQL
             // cuts into rows: no text encoding on either side, and never 10 million in memory.
             var generator = SplitMix64(seed: random.next())
