@@ -178,7 +178,10 @@ let package = Package(
             path: "Tests/SwitchyardHostTests"),
         .testTarget(
             name: "PathStatsTests",
-            dependencies: ["PathStats", "FeatureKit", "FeatureTesting", "HTTPClient", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics],
+            dependencies: [
+                "PathStats", "FeatureKit", "FeatureTesting", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", hummingbird,
+                hummingbirdTesting, metrics,
+            ],
             path: "Tests/PathStatsTests"),
         .testTarget(
             name: "AreaModeTests",

@@ -78,9 +78,10 @@ def filler_key(port, master_id):
                 if serves(slots, binascii.crc_hqx(key.encode(), 0) % 16384))
 
 
-def fill(port, key, size=8 << 20):
-    """A value larger than the replication link's socket buffers: with the replica stopped,
-    the writes after it wait in the master's output buffer instead of the replica's kernel."""
+def fill(port, key, size=48 << 20):
+    """A value larger than the replication link's socket buffers on both ends (several MiB
+    each on loopback, which a killed master's kernel still delivers): with the replica stopped,
+    the writes after it wait in the master's own output buffer, lost with it."""
     subprocess.run(["redis-cli", "-p", str(port), "-x", "SET", key], input=b"x" * size, capture_output=True,
                    check=True, timeout=60)
 

@@ -205,7 +205,9 @@ func logout(_ user: String, _ area: Int, _ mode: String) -> Event {
             proxy.stop()
             Task { await redis.kill() }
         }
-        let server = try await fixture.server(environment: ["REDIS_URL": "redis://\(proxy.address)/0", "REDIS_COMMAND_TIMEOUT": "1", "REDIS_CONNECTIONS": "1"])
+        let server = try await fixture.server(environment: [
+            "REDIS_URL": "redis://\(proxy.address)/0", "REDIS_COMMAND_TIMEOUT": "1", "REDIS_CONNECTIONS": "1",
+        ])
         try await server.application.test(.router) { client in
             try await client.post([login("a", 130, "Duo")])
             #expect(try await client.stats(130).active_users == 1)  // cached now

@@ -227,11 +227,12 @@ import Testing
         for uri in uris {
             var answers: [(String, String?)] = []
             for app in [single, sharded] {
-                answers.append(try await app.application.test(.router) { client in
-                    try await client.execute(uri: uri, method: .get) { response in
-                        (String(buffer: response.body), response.headers[.xTotalCount])
-                    }
-                })
+                answers.append(
+                    try await app.application.test(.router) { client in
+                        try await client.execute(uri: uri, method: .get) { response in
+                            (String(buffer: response.body), response.headers[.xTotalCount])
+                        }
+                    })
             }
             let same = answers[0].0 == answers[1].0  // not printed: a full ranking is long
             #expect(same, "\(uri): \(answers[0].0.prefix(200)) against \(answers[1].0.prefix(200))")

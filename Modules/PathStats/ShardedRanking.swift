@@ -92,7 +92,9 @@ struct MergeCursor<Shards: RankingShards>: RankingCursor {
     init(ranking: ShardedRanking<Shards>) {
         self.ranking = ranking
         let shards = ranking.shards.count
-        (starts, buffers, exhausted) = (Array(repeating: 0, count: shards), Array(repeating: [], count: shards), Array(repeating: false, count: shards))
+        (starts, buffers, exhausted) = (
+            Array(repeating: 0, count: shards), Array(repeating: [], count: shards), Array(repeating: false, count: shards)
+        )
     }
 
     /// The reads that refill every empty shard for a chunk of `limit` rows: its share with a
