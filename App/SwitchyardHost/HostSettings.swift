@@ -69,7 +69,8 @@ public struct HostSettings: Sendable {
                 queryTimeout: settings.seconds("postgres.query-timeout", default: 10, in: 0.01...3600),
                 maxQueuedStatements: settings.int("postgres.max-queue", default: 4096, in: 1...1_000_000),
                 statementCacheSize: settings.int("postgres.statement-cache-size", default: 100, in: 0...10_000),
-                maintenanceTimeout: settings.seconds("postgres.maintenance-timeout", default: 600, in: 0...86_400))
+                maintenanceTimeout: settings.seconds("postgres.maintenance-timeout", default: 600, in: 0...86_400),
+                preparedStatements: try settings.choice("postgres.prepared-statements", default: .auto))
         } catch let error as PostgresError {
             throw ConfigurationError(key: "postgres.url", problem: error.description)
         }

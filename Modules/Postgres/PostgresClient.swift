@@ -12,9 +12,11 @@ public final class PostgresClient: PostgresQuerying {
     private let pipelines: [PipelinedConnection]
     private let nextPipeline = Atomic<Int>(0)
     private let deadlines: QueryDeadlines
+    private let logger: Logger
 
-    public init(configuration: PostgresConfiguration) {
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "switchyard.postgres")) {
         self.configuration = configuration
+        self.logger = logger
         deadlines = QueryDeadlines(timeout: configuration.queryTimeout)
         pool = ConnectionPool(configuration: configuration, deadlines: deadlines)
         pipelines = (0..<configuration.pipelinedConnections).map { [deadlines] _ in
@@ -25,8 +27,20 @@ public final class PostgresClient: PostgresQuerying {
     /// Opens `postgres.pool-min` connections ahead of demand. Creating a client connects
     /// nothing: the host calls this when its service group starts; failures are left for the
     /// first query to meet.
+    /// Then says what a connection found of its session: behind a pooler (so statements run
+    /// unnamed, by `postgres.prepared-statements=auto`), and any setting not in effect.
     public func prewarm() async {
         await pool.prewarm()
+        guard let session = try? await pool.withConnection({ $0.session }) else { return }
+        if session.pooled {
+            let named = configuration.preparedStatements == .named
+            logger.info("postgres: behind a connection pooler; statements \(named ? "named" : "unnamed")")
+        }
+        if !session.differing.isEmpty {
+            logger.warning(
+                "postgres: session settings not in effect: \(session.differing.joined(separator: "; ")); a pooler in transaction mode runs SET in one server session only: set them on the role (ALTER ROLE ... SET) or the database"
+            )
+        }
     }
 
     /// A single statement outside any transaction, pipelined with other callers' statements.
@@ -110,6 +124,12 @@ public final class PostgresClient: PostgresQuerying {
         let connection = try await pool.acquire()
         defer { pool.release(connection) }
         try await pool.run(on: connection, deadline: false) { connection in
+            // Behind a pooler a session SET would outlive this statement in some server session:
+            // the role's timeouts apply there.
+            guard !connection.session.pooled else {
+                try connection.simpleQuery(sql)
+                return
+            }
             try connection.simpleQuery("SET statement_timeout = \(maintenance); SET lock_timeout = \(maintenance)")
             defer {
                 // A connection that cannot be put back as it was is not lent again.

@@ -27,12 +27,26 @@ public struct PostgresConfiguration: Sendable {
     /// `statement_timeout` and `lock_timeout` for migrations and partition maintenance, which
     /// run without the client's query deadline; zero waits as long as they take.
     public var maintenanceTimeout: Duration
+    /// Whether repeated statements are prepared under names the connection keeps.
+    public var preparedStatements: PreparedStatements
+
+    /// Named prepared statements live in a server session. A pooler in transaction mode
+    /// (pgbouncer before 1.21) hands each transaction any server session, where another client's
+    /// statement of the same name may wait: such statements must run unnamed.
+    public enum PreparedStatements: String, Sendable, CaseIterable {
+        /// Named, unless the connection finds itself behind a pooler (it refused the `options`
+        /// startup parameter, or accepted it and applied none of it).
+        case auto
+        case named
+        case unnamed
+    }
 
     public init(
         url: String, minConnections: Int = 1, maxConnections: Int = 10, pipelinedConnections: Int = 2,
         acquireTimeout: Duration = .seconds(5),
         statementTimeout: Duration = .seconds(30), queryTimeout: Duration = .seconds(10), maxQueuedStatements: Int = 4096,
-        connectTimeoutSeconds: Int = 5, statementCacheSize: Int = 100, maintenanceTimeout: Duration = .seconds(600)
+        connectTimeoutSeconds: Int = 5, statementCacheSize: Int = 100, maintenanceTimeout: Duration = .seconds(600),
+        preparedStatements: PreparedStatements = .auto
     ) throws {
         self.url = url
         parameters = try Self.parse(url)
@@ -46,6 +60,7 @@ public struct PostgresConfiguration: Sendable {
         self.connectTimeoutSeconds = max(1, connectTimeoutSeconds)
         self.statementCacheSize = max(0, statementCacheSize)
         self.maintenanceTimeout = maintenanceTimeout
+        self.preparedStatements = preparedStatements
     }
 
     var statementTimeoutMilliseconds: Int64 { Self.milliseconds(statementTimeout) }
@@ -55,25 +70,39 @@ public struct PostgresConfiguration: Sendable {
         duration / .milliseconds(1) > 0 ? Int64(duration / .milliseconds(1)) : 0
     }
 
+    /// The session settings every query relies on: ISO dates in UTC, the statement timeout,
+    /// no JIT (statements are prepared: a generic plan's estimate can pass `jit_above_cost` for
+    /// a read of a few rows, which then spends 10-30 ms compiling).
+    var sessionSettings: [(name: String, value: String)] {
+        [
+            ("DateStyle", "ISO"), ("TimeZone", "UTC"), ("client_encoding", "UTF8"),
+            ("statement_timeout", "\(statementTimeoutMilliseconds)"), ("jit", "off"),
+        ]
+    }
+
+    /// The session settings a pooler keeps per client and sets again in whichever server session
+    /// it hands the client (pgbouncer's tracked parameters).
+    static let poolerKeptSettings: Set<String> = ["DateStyle", "TimeZone", "client_encoding"]
+
     /// What `PQconnectdbParams` gets: the defaults below, then everything the connection string
-    /// sets (it wins), then `options` with the session settings every query relies on (ISO dates
-    /// in UTC, statement timeout, no JIT) ahead of the string's own, so they cost no extra round
-    /// trip. JIT is off because statements are prepared: a generic plan's estimate can pass
-    /// `jit_above_cost` for a read of a few rows, which then spends 10-30 ms compiling.
+    /// sets (it wins), then, with `sendingOptions`, `options` with the session settings ahead of
+    /// the string's own, so they cost no round trip. A pooler that refuses `options` gets them
+    /// by `SET` after connecting instead (`PostgresConnection.connect`).
     /// The TCP defaults make a dead peer or a black-holed network an error within seconds
     /// instead of the kernel's minutes: keepalive probes after 10 s idle, and unacknowledged
     /// data given up on after 10 s.
-    var connectionParameters: [(keyword: String, value: String)] {
+    func connectionParameters(sendingOptions: Bool = true) -> [(keyword: String, value: String)] {
         var merged = [
             "connect_timeout": "\(connectTimeoutSeconds)", "application_name": "switchyard", "keepalives": "1",
             "keepalives_idle": "10", "keepalives_interval": "5", "keepalives_count": "3", "tcp_user_timeout": "10000",
         ]
         merged.merge(parameters) { _, given in given }
-        let session = [
-            "-c DateStyle=ISO", "-c TimeZone=UTC", "-c client_encoding=UTF8",
-            "-c statement_timeout=\(statementTimeoutMilliseconds)", "-c jit=off",
-        ]
-        merged["options"] = (session + [parameters["options"]].compactMap { $0 }).joined(separator: " ")
+        if sendingOptions {
+            let session = sessionSettings.map { "-c \($0.name)=\($0.value)" }
+            merged["options"] = (session + [parameters["options"]].compactMap { $0 }).joined(separator: " ")
+        } else {
+            merged["options"] = nil
+        }
         return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 

@@ -50,10 +50,49 @@ final class PostgresConnection: @unchecked Sendable {
         if socket >= 0 { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
+    /// What connecting found of the server's session.
+    struct Session: Sendable, Equatable {
+        /// Behind a pooler: `options` was refused, or accepted and not applied.
+        var pooled = false
+        /// Settings not in effect (with the value found): behind a pooler, `statement_timeout`
+        /// and `jit` come from the role or the database (`ALTER ROLE ... SET`).
+        var differing: [String] = []
+    }
+
+    private(set) var session = Session()
+
     /// Connects with the configuration's parameters (the connection string's own, the session
-    /// settings in `options`), as separate keywords so nothing is expanded twice.
+    /// settings in `options`), as separate keywords so nothing is expanded twice. A pooler that
+    /// refuses `options` (pgbouncer) is connected to without it; where the settings are not in
+    /// effect either way, those the pooler keeps per client are `SET`, the rest are reported,
+    /// and the statements run unnamed unless `postgres.prepared-statements` says `named`.
     static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
-        let parameters = configuration.connectionParameters
+        let connection: PostgresConnection
+        do {
+            connection = try open(configuration.connectionParameters(), configuration)
+        } catch PostgresError.unavailable(let message) where message.contains("unsupported startup parameter") {
+            connection = try open(configuration.connectionParameters(sendingOptions: false), configuration)
+            connection.session.pooled = true
+        }
+        var differing = try connection.settingsDiffering(from: configuration.sessionSettings)
+        if !differing.isEmpty {
+            connection.session.pooled = true
+            // Only the settings a pooler keeps per client (pgbouncer: DateStyle, TimeZone,
+            // client_encoding): in transaction mode any other SET stays in one server session and
+            // reaches whichever client gets that session next.
+            let kept = differing.filter { PostgresConfiguration.poolerKeptSettings.contains($0.name) }
+            if !kept.isEmpty { try connection.simpleQuery(kept.map { "SET \($0.name) = '\($0.value)'" }.joined(separator: "; ")) }
+            differing = try connection.settingsDiffering(from: configuration.sessionSettings)
+            connection.session.differing = differing.map { "\($0.name) is \($0.found), not \($0.value)" }
+        }
+        let named = configuration.preparedStatements == .named || (configuration.preparedStatements == .auto && !connection.session.pooled)
+        connection.statements = StatementCache(capacity: named ? configuration.statementCacheSize : 0)
+        return connection
+    }
+
+    private static func open(
+        _ parameters: [(keyword: String, value: String)], _ configuration: PostgresConfiguration
+    ) throws -> PostgresConnection {
         let handle = withCStrings(parameters.map(\.keyword)) { keywordPointers in
             withCStrings(parameters.map(\.value)) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 0)
@@ -68,6 +107,23 @@ final class PostgresConnection: @unchecked Sendable {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         connection.cancelHandle = PQgetCancel(handle)
         return connection
+    }
+
+    /// The wanted settings not in effect, with the value found (one round trip). `DateStyle`
+    /// counts as set when its output style is ISO; a setting the server lacks (`jit` where
+    /// PostgreSQL was built without it) is left out.
+    private func settingsDiffering(
+        from wanted: [(name: String, value: String)]
+    ) throws -> [(name: String, value: String, found: String)] {
+        let names = wanted.map { "'\($0.name)'" }.joined(separator: ", ")
+        let rows = try simpleQuery("SELECT name, setting FROM pg_settings WHERE name IN (\(names))")
+        var found: [String: String] = [:]
+        for row in rows.rows { found[try row.decode(String.self, "name")] = try row.decode(String.self, "setting") }
+        return wanted.compactMap { name, value in
+            guard let setting = found[name] else { return nil }
+            let matches = name == "DateStyle" ? setting.hasPrefix(value) : setting == value
+            return matches ? nil : (name, value, setting)
+        }
     }
 
     /// True once libpq has seen the socket fail.

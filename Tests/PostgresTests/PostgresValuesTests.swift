@@ -71,7 +71,7 @@ import Testing
         let configuration = try PostgresConfiguration(
             url: "postgres://app@/db?host=/run/postgresql&connect_timeout=9&application_name=billing&options=-c%20search_path%3Dx",
             statementTimeout: .seconds(3))
-        let parameters = Dictionary(uniqueKeysWithValues: configuration.connectionParameters.map { ($0.keyword, $0.value) })
+        let parameters = Dictionary(uniqueKeysWithValues: configuration.connectionParameters().map { ($0.keyword, $0.value) })
         #expect(parameters["host"] == "/run/postgresql")
         #expect(parameters["dbname"] == "db")
         #expect(parameters["connect_timeout"] == "9")
@@ -83,12 +83,12 @@ import Testing
 
     @Test func defaultsFillWhatTheStringLeavesOut() throws {
         let parameters = Dictionary(
-            uniqueKeysWithValues: try PostgresConfiguration(url: "host=db user=app").connectionParameters.map { ($0.keyword, $0.value) })
+            uniqueKeysWithValues: try PostgresConfiguration(url: "host=db user=app").connectionParameters().map { ($0.keyword, $0.value) })
         #expect(parameters["connect_timeout"] == "5")
         #expect(parameters["application_name"] == "switchyard")
         #expect(parameters["keepalives"] == "1" && parameters["keepalives_idle"] == "10" && parameters["tcp_user_timeout"] == "10000")
         let tuned = Dictionary(
-            uniqueKeysWithValues: try PostgresConfiguration(url: "host=db keepalives_idle=60 tcp_user_timeout=0").connectionParameters.map {
+            uniqueKeysWithValues: try PostgresConfiguration(url: "host=db keepalives_idle=60 tcp_user_timeout=0").connectionParameters().map {
                 ($0.keyword, $0.value)
             })
         #expect(tuned["keepalives_idle"] == "60" && tuned["tcp_user_timeout"] == "0")

@@ -18,6 +18,9 @@ package enum TestEnvironment {
     }
 
     package static var redisURL: String { get throws { try require("REDIS_URL") } }
+    /// The suite runs through pgbouncer (scripts/test --pgbouncer): server sessions are the
+    /// pooler's, and `statement_timeout` is the role's, not the client's.
+    package static var throughPooler: Bool { ProcessInfo.processInfo.environment["SWITCHYARD_PGBOUNCER_SERVER"] != nil }
     package static var databaseURL: String { get throws { try require("DATABASE_URL") } }
 
     package struct MissingService: Error, CustomStringConvertible {

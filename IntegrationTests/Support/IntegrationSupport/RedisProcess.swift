@@ -68,7 +68,7 @@ package final class RedisProcess: @unchecked Sendable {
     /// Up to 20 s: the whole suite shares two cores, and a busy machine starts processes slowly.
     private func waitUntilAccepting() async throws {
         for _ in 0..<400 {
-            if canConnect() { return }
+            if TestPorts.isAccepting(port) { return }
             if !isRunning {
                 throw StartFailure(reason: "redis-server exited (port \(port) taken?)")
             }
@@ -80,16 +80,5 @@ package final class RedisProcess: @unchecked Sendable {
     package struct StartFailure: Error, CustomStringConvertible {
         let reason: String
         package var description: String { reason }
-    }
-
-    private func canConnect() -> Bool {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = SilentListener.loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }

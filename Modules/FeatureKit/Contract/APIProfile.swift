@@ -9,11 +9,6 @@ public enum APIProfile: String, Sendable, CaseIterable {
 extension Settings {
     /// `api`, default `switchyard`; any other value stops startup.
     public func apiProfile() throws -> APIProfile {
-        guard let text = string("api") else { return .switchyard }
-        guard let profile = APIProfile(rawValue: text.lowercased()) else {
-            let names = APIProfile.allCases.map(\.rawValue).joined(separator: " or ")
-            throw ConfigurationError(key: fullKey("api"), problem: "'\(text)' is not \(names)")
-        }
-        return profile
+        try choice("api", default: .switchyard)
     }
 }

@@ -50,6 +50,18 @@ public struct Settings: Sendable {
         return value
     }
 
+    /// One of an enumeration's values by name (any case), `defaultValue` when unset; any other
+    /// value stops startup naming the ones allowed.
+    public func choice<T: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: T) throws -> T
+    where T.RawValue == String {
+        guard let text = string(key) else { return defaultValue }
+        guard let value = T(rawValue: text.lowercased()) else {
+            let names = T.allCases.map(\.rawValue).joined(separator: " or ")
+            throw ConfigurationError(key: fullKey(key), problem: "'\(text)' is not \(names)")
+        }
+        return value
+    }
+
     /// A duration given in (possibly fractional) seconds.
     public func seconds(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Duration {
         let absolute = ConfigKey(fullKey(key))

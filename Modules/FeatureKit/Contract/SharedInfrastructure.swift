@@ -16,7 +16,7 @@ public final class SharedInfrastructure: Sendable {
         logger: Logger = Logger(label: "switchyard.infrastructure")
     ) {
         redisClient = OnFirstUse { RedisClient(configuration: redis, logger: logger) }
-        postgresClient = OnFirstUse { PostgresClient(configuration: postgres) }
+        postgresClient = OnFirstUse { PostgresClient(configuration: postgres, logger: logger) }
         httpClient = OnFirstUse { HTTPClient(configuration: http) }
     }
 
