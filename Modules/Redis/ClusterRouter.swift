@@ -228,36 +228,31 @@ final class ClusterRouter: Sendable {
         }
     }
 
-    /// Asks every known master and seed at once and takes the map most of them report, as soon
-    /// as more than half of those asked agree (else the most common): a master restarted after
-    /// its replica took over still reports its old slots for a moment, and writes routed there
-    /// would be lost when it learns it is now a replica.
+    /// Asks every known master and seed at once and takes the map most of them report: a
+    /// master restarted after its replica took over still reports its old slots for a moment,
+    /// and writes routed there would be lost when it learns it is now a replica.
     private func fetchMap() async throws -> ClusterMap {
         let known = state.withLock { $0.map?.masters ?? [] }
         let candidates = known + seeds.filter { !known.contains($0) }
-        var problems: [String] = []
-        var views: [(map: ClusterMap, votes: Int)] = []
-        let chosen: ClusterMap? = await withTaskGroup(of: (RedisAddress, Result<ClusterMap, any Error>).self) { group in
+        let answers = await withTaskGroup(of: (RedisAddress, Result<ClusterMap, any Error>).self) { group in
             for address in candidates {
                 group.addTask {
                     do { return (address, .success(try await self.slotMap(from: address))) } catch { return (address, .failure(error)) }
                 }
             }
-            for await (address, result) in group {
-                switch result {
-                case .success(let map):
-                    if let index = views.firstIndex(where: { $0.map == map }) { views[index].votes += 1 } else { views.append((map, 1)) }
-                    if let agreed = views.first(where: { $0.votes * 2 > candidates.count }) {
-                        group.cancelAll()
-                        return agreed.map
-                    }
-                case .failure(let error):
-                    problems.append("\(address): \(error)")
-                }
-            }
-            return views.max { $0.votes < $1.votes }?.map
+            return await group.reduce(into: []) { $0.append($1) }
         }
-        if let chosen { return chosen }
+        var views: [(map: ClusterMap, votes: Int)] = []
+        var problems: [String] = []
+        for (address, answer) in answers {
+            switch answer {
+            case .success(let map):
+                if let index = views.firstIndex(where: { $0.map == map }) { views[index].votes += 1 } else { views.append((map, 1)) }
+            case .failure(let error):
+                problems.append("\(address): \(error)")
+            }
+        }
+        if let chosen = views.max(by: { $0.votes < $1.votes }) { return chosen.map }
         logger.warning("redis cluster map unavailable", metadata: ["tried": "\(problems)"])
         throw RedisError.unavailable("no cluster node gave the slot map (\(problems.joined(separator: "; ")))")
     }
