@@ -228,27 +228,21 @@ final class ClusterRouter: Sendable {
         }
     }
 
-    /// Asks every known master and seed at once and takes the map most of them report: a
-    /// master restarted after its replica took over still reports its old slots for a moment,
-    /// and writes routed there would be lost when it learns it is now a replica.
+    /// Asks the known masters, then the seeds, for the slot map, until more than half of them
+    /// agree on one (else takes the most common): a master restarted after its replica took over
+    /// still reports its old slots for a moment, and writes routed there would be lost when it
+    /// learns it is now a replica.
     private func fetchMap() async throws -> ClusterMap {
         let known = state.withLock { $0.map?.masters ?? [] }
         let candidates = known + seeds.filter { !known.contains($0) }
-        let answers = await withTaskGroup(of: (RedisAddress, Result<ClusterMap, any Error>).self) { group in
-            for address in candidates {
-                group.addTask {
-                    do { return (address, .success(try await self.slotMap(from: address))) } catch { return (address, .failure(error)) }
-                }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
         var views: [(map: ClusterMap, votes: Int)] = []
         var problems: [String] = []
-        for (address, answer) in answers {
-            switch answer {
-            case .success(let map):
+        for address in candidates {
+            do {
+                let map = try await slotMap(from: address)
                 if let index = views.firstIndex(where: { $0.map == map }) { views[index].votes += 1 } else { views.append((map, 1)) }
-            case .failure(let error):
+                if let agreed = views.first(where: { $0.votes * 2 > candidates.count }) { return agreed.map }
+            } catch {
                 problems.append("\(address): \(error)")
             }
         }
