@@ -20,9 +20,11 @@ scenario() {
             "${AS_SERVICE_USER[@]}" "$binary" serve --port "$port") >"$dir/server.log" 2>&1 &
     local failover_server=$!
     wait_for_port "$port" "failover server" 120
-    python3 scripts/failover_load.py "http://127.0.0.1:$port" --database-url "$DATABASE_URL" >"$dir/report.json"
+    local loaded=0
+    python3 scripts/failover_load.py "http://127.0.0.1:$port" --database-url "$DATABASE_URL" >"$dir/report.json" || loaded=$?
     kill "$failover_server" "$stub_pid" 2>/dev/null
     wait "$failover_server" "$stub_pid" 2>/dev/null || true
+    [ "$loaded" = 0 ] || { log "the failover load failed; the server's log: $dir/server.log"; scripts/redis-cluster down; return 1; }
     cat "$dir/report.json" >&2
     local crossslot
     crossslot=$(scripts/redis-cluster errorstats | awk -F'[=,]' '/CROSSSLOT/ { n += $2 } END { print n + 0 }')
