@@ -19,6 +19,7 @@ import Testing
     /// transaction mode: every answer must be its own statement's.
     @Test func noClientEverRunsAnotherClientsStatement() async throws {
         let bouncer = try PgBouncerProcess(.transaction)
+        defer { bouncer.stop() }
         try await bouncer.start()
         let clients = try (0..<4).map { _ in try Self.client(bouncer.url) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -43,6 +44,7 @@ import Testing
     /// unnamed (`auto`), so nothing is left prepared in a session.
     @Test(arguments: [false, true]) func sessionSettingsAreSetWhereOptionsCannotCarryThem(ignoringOptions: Bool) async throws {
         let bouncer = try PgBouncerProcess(.session, ignoringOptions: ignoringOptions)
+        defer { bouncer.stop() }
         try await bouncer.start()
         let client = try Self.client(bouncer.url)
         for (setting, value) in [("TimeZone", "UTC"), ("DateStyle", "ISO, MDY"), ("client_encoding", "UTF8"), ("statement_timeout", "0")] {

@@ -59,11 +59,16 @@ package final class PgBouncerProcess: @unchecked Sendable {
         throw RedisProcess.StartFailure(reason: "pgbouncer did not accept connections on port \(port) within 20 s")
     }
 
-    deinit {
+    /// SIGKILL and the folder removed; tests call it on the way out (a child left running
+    /// outlives the test process).
+    package func stop() {
         if let pid {
             kill(pid, SIGKILL)
             ChildProcess.reap(pid)
         }
+        pid = nil
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    deinit { stop() }
 }
