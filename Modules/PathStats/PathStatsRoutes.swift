@@ -75,6 +75,11 @@ struct RankingFormat: Sendable {
         }
         return ByteBuffer(bytes: out)
     }
+
+    /// `rows` with the count of rows it holds.
+    func written(_ chunk: [PathCount], after separator: String = "") -> WrittenRows {
+        WrittenRows(rows: chunk.count, bytes: rows(chunk, after: separator))
+    }
 }
 
 /// Ranks already written as JSON, and how many rows they hold.
@@ -134,13 +139,12 @@ func rankingResponse(
         while rows > 0, position < end {
             let (start, size) = (position, min(PathStatsRoutes.streamChunkSize, end - position))
             let written: WrittenRows
-            if cursor != nil {
-                let ranking = try await cursor!.next(size)
-                written = WrittenRows(rows: ranking.count, bytes: format.rows(ranking, after: ","))
+            if var reader = cursor {
+                written = format.written(try await reader.next(size), after: ",")
+                cursor = reader
             } else {
                 written = try await chunks.later.value(for: "\(start) \(size)") {
-                    let ranking = try await service.ranking(offset: start, limit: size)
-                    return WrittenRows(rows: ranking.count, bytes: format.rows(ranking, after: ","))
+                    format.written(try await service.ranking(offset: start, limit: size), after: ",")
                 }
             }
             if written.rows > 0 { try await writer.write(written.bytes) }
