@@ -19,7 +19,10 @@ import Testing
 
     func withCluster(_ body: (HTTPClient, String) async throws -> Void) async throws {
         let base = try TestEnvironment.require("CLUSTER_URL")
-        let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 64))
+        // A request's timeout covers its wait for one of the 64 transfers: with hundreds queued
+        // on a machine busy with the rest of the suite, 10 s was reached while every answer took
+        // milliseconds. The timeout only guards against a hang here.
+        let client = HTTPClient(configuration: .init(maxConcurrentTransfers: 64, defaultTimeout: .seconds(120)))
         do {
             try await body(client, base)
         } catch {
