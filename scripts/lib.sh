@@ -61,3 +61,48 @@ ensure_reachable_by_service_user() {
     done
     "${AS_SERVICE_USER[@]}" test -r "$path" || { log "$SERVICE_USER cannot read $path"; exit 1; }
 }
+
+# initdb and postgres refuse to run as root: as root they run as the unprivileged `postgres`
+# user, with their data folders somewhere that user can reach.
+pg_run_as() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# The data folder NAME under STATE_DIR, or under /var/tmp when root's STATE_DIR is out of the
+# postgres user's reach.
+pg_data_dir() {
+    local dir="$STATE_DIR/$1"
+    if [ "$(id -u)" -eq 0 ]; then
+        mkdir -p "$STATE_DIR"
+        if ! runuser -u postgres -- test -x "$STATE_DIR" 2>/dev/null; then
+            dir="/var/tmp/switchyard-$(printf '%s' "$STATE_DIR" | md5sum | cut -c1-8)/$1"
+        fi
+    fi
+    echo "$dir"
+}
+
+pg_bin() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$bin" ] || { log "PostgreSQL server binaries not found"; exit 1; }
+    echo "$bin"
+}
+
+# A new cluster in DIR: the local socket trusted for the admin steps, TCP with a password, as
+# in production.
+pg_init() {
+    local data=$1
+    mkdir -p "$data"
+    [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$data"
+    pg_run_as "$(pg_bin)/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
+}
+
+# The service's role and database (both `switchyard`, password `switchyard`) on the server
+# whose socket is in DIR on PORT, unless they exist.
+pg_ensure_service_role() {
+    local admin=(psql -h "$1" -p "$2" -U postgres -d postgres -v ON_ERROR_STOP=1)
+    "${admin[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'switchyard'" | grep -q 1 ||
+        "${admin[@]}" -qc "CREATE ROLE switchyard LOGIN PASSWORD 'switchyard' CREATEDB"
+    "${admin[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = 'switchyard'" | grep -q 1 ||
+        "${admin[@]}" -qc "CREATE DATABASE switchyard OWNER switchyard"
+}
