@@ -258,7 +258,8 @@ async def reconcile(load, url, prefix="chaos-"):
     stored_after_error = len(stored_orders - confirmed)
     connection.close()
     return {"products_checked": checked, "stock_mismatches": len(mismatches), "mismatch_samples": mismatches[:10],
-            "orders_stored_after_an_error": stored_after_error}
+            "orders_stored_after_an_error": stored_after_error, "orders_confirmed": len(confirmed),
+            "confirmed_orders_missing": len(confirmed - stored_orders)}
 
 
 async def main():

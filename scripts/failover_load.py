@@ -4,6 +4,13 @@ SWITCHYARD_REDIS_CLUSTER_PORT) loses masters (`scripts/bench redis-failover`): p
 SIGKILLs after the master's replica was paused (so it lags), a planned CLUSTER FAILOVER, and
 a reshard of slots, one after another, each once the cluster is healthy again.
 
+With --postgres, the PostgreSQL primary of `scripts/pg-failover` is lost instead
+(`scripts/bench pg-failover`): a crash-restart, then SIGKILLs, each followed by the promotion
+of the synchronous standby and, once orders succeed again, the rejoin of the killed node.
+32 more clients only write orders. Each event reports the time from the restart or promotion
+to the first confirmed order, and to the current user-points generation read whole from
+whichever node is primary.
+
 Each worker keeps its own path-stats paths (an answer below the worker's last count is an
 acknowledged hit lost), posts LOGINs in its own area and mode and reads the stats right after
 (a count below the confirmed LOGINs is a stale read), orders from shared products (stock plus
@@ -13,6 +20,8 @@ Prints a JSON report, one entry per event with the failures and the outage it ca
 
     failover_load.py BASE --database-url URL [--workers 32] [--plain-kills 7] [--lagged-kills 3]
                      [--reshard-slots 1000]
+    failover_load.py BASE --database-url URL --postgres [--workers 8] [--order-writers 32]
+                     [--primary-kills 5]
 """
 import argparse
 import asyncio
@@ -23,10 +32,15 @@ import random
 import subprocess
 import time
 
-from chaos_load import INITIAL_STOCK, Connection, reconcile
+from chaos_load import INITIAL_STOCK, Connection, psql, reconcile
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 SLOTS = [0, 6000, 12000]  # one slot in each master's range as the cluster is created
+
+
+def script(name, *args):
+    return subprocess.run([os.path.join(SCRIPTS, name), *args], capture_output=True, text=True,
+                          check=True, timeout=300).stdout.strip()
 
 
 def cluster(*args):
@@ -174,11 +188,7 @@ class Load:
                 if status:
                     self.predecessors.append(body["timestamp"])
             elif kind == 3:
-                product = random.choice(self.products)
-                body = {"order_details": [{"product_id": product, "price": "1.50", "quantity": 1}]}
-                status, answer = await self.call(connection, "order create", "POST", "/products-orders/orders", body)
-                if status == 201:
-                    self.orders.append((answer["id"], product))
+                await self.order(connection)
             elif kind == 4:
                 await self.call(connection, "product get", "GET", f"/products-orders/products/{random.choice(self.products)}")
             elif kind == 5:
@@ -186,6 +196,25 @@ class Load:
                                 f"/achievement-level/users/{random.randint(1, 200)}")
             else:
                 await self.call(connection, "area-mode stats", "GET", f"/area-mode/stats/?area_code={area}")
+
+    async def order(self, connection):
+        product = random.choice(self.products)
+        body = {"order_details": [{"product_id": product, "price": "1.50", "quantity": 1}]}
+        status, answer = await self.call(connection, "order create", "POST", "/products-orders/orders", body)
+        if status == 201:
+            self.orders.append((answer["id"], product))
+
+    async def order_writer(self):
+        connection = Connection(self.host, self.port)
+        while self.running:
+            await self.order(connection)
+
+    def first_ok(self, route, since):
+        """Seconds from SINCE to the first answer of ROUTE that was a success, among the
+        requests sent after it (None while there is none)."""
+        ends = [start + elapsed for start, elapsed, outcome, name in self.log
+                if name == route and outcome == "ok" and start >= since]
+        return min(ends) - since if ends else None
 
     async def setup(self, count=20):
         connection = Connection(self.host, self.port)
@@ -251,6 +280,36 @@ async def event(load, kind, base_port, slot, reshard_slots):
     return record
 
 
+async def pg_event(load, kind, database_url):
+    """One loss of the PostgreSQL primary: SIGKILL, then a restart of the same node
+    ("crash-restart") or, 0.5 s later, the promotion of the standby ("kill"), whose killed
+    node then rejoins as its standby. Returns the event's record."""
+    loop = asyncio.get_running_loop()
+    run = lambda *args: loop.run_in_executor(None, *args)  # noqa: E731
+    record = {"event": kind, "start": time.monotonic()}
+    await run(script, "pg-failover", "kill")
+    if kind == "crash-restart":
+        await run(script, "pg-failover", "restart")
+    else:
+        await asyncio.sleep(0.5)
+        await run(script, "pg-failover", "promote")
+    back = time.monotonic()
+    record["down_ms"] = round((back - record["start"]) * 1000)
+    # The current generation, whole, from whichever node now takes writes.
+    whole = "SELECT count(*) = (SELECT users FROM user_points_state) FROM user_points_current"
+    while (await run(psql, database_url, whole)).strip() != "t" and time.monotonic() - back < 60:
+        await asyncio.sleep(0.05)
+    record["user_points_back_ms"] = round((time.monotonic() - back) * 1000)
+    while load.first_ok("order create", back) is None and time.monotonic() - back < 60:
+        await asyncio.sleep(0.05)
+    first = load.first_ok("order create", back)
+    record["first_order_ms"] = round(first * 1000) if first is not None else None
+    if kind == "kill":
+        await run(script, "pg-failover", "rejoin")
+    await asyncio.sleep(3)  # calm between events
+    return record
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
@@ -259,17 +318,27 @@ async def main():
     parser.add_argument("--plain-kills", type=int, default=7)
     parser.add_argument("--lagged-kills", type=int, default=3)
     parser.add_argument("--reshard-slots", type=int, default=1000)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--order-writers", type=int, default=32)
+    parser.add_argument("--primary-kills", type=int, default=5)
     args = parser.parse_args()
     base_port = int(os.environ.get("SWITCHYARD_REDIS_CLUSTER_PORT", "7100"))
 
     load = Load(args.base, args.workers)
-    await load.setup()
+    # Enough stock that the order writers never run out.
+    await load.setup(200 if args.postgres else 20)
     workers = [asyncio.create_task(load.worker(index)) for index in range(args.workers)]
+    if args.postgres:
+        workers += [asyncio.create_task(load.order_writer()) for _ in range(args.order_writers)]
     await asyncio.sleep(3)
-    plan = ["kill"] * args.plain_kills + ["lagged-kill"] * args.lagged_kills + ["planned", "reshard"]
     records = []
-    for number, kind in enumerate(plan):
-        records.append(await event(load, kind, base_port, SLOTS[number % len(SLOTS)], args.reshard_slots))
+    if args.postgres:
+        for kind in ["crash-restart"] + ["kill"] * args.primary_kills:
+            records.append(await pg_event(load, kind, args.database_url))
+    else:
+        plan = ["kill"] * args.plain_kills + ["lagged-kill"] * args.lagged_kills + ["planned", "reshard"]
+        for number, kind in enumerate(plan):
+            records.append(await event(load, kind, base_port, SLOTS[number % len(SLOTS)], args.reshard_slots))
     load.running = False
     await asyncio.gather(*workers)
 
