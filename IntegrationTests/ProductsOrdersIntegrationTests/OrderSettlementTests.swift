@@ -12,7 +12,7 @@ import Testing
         let url = try await FreshDatabase.create()
         let client = PostgresClient(configuration: try PostgresConfiguration(url: url, minConnections: 0))
         try await Migrator(client: client).apply(feature: "products-orders", PostgresOrderStore.migrations)
-        return (PostgresOrderStore(postgres: client), client)
+        return (PostgresOrderStore(postgres: client, settleTimeout: .zero), client)
     }
 
     static let lines = [OrderLine(productID: "p", price: Price(text: "1.50")!, quantity: 2)]
@@ -44,7 +44,7 @@ import Testing
         let client = PostgresClient(
             configuration: try PostgresConfiguration(url: url, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1)))
         try await Migrator(client: client).apply(feature: "products-orders", PostgresOrderStore.migrations)
-        let store = PostgresOrderStore(postgres: client)
+        let store = PostgresOrderStore(postgres: client, settleTimeout: .zero)
         let locker = PostgresClient(configuration: try PostgresConfiguration(url: url, minConnections: 0))
         let (locked, lockedSignal) = AsyncStream.makeStream(of: Void.self)
         let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
@@ -65,6 +65,40 @@ import Testing
         // And an order afterwards is stored as usual.
         #expect(try await store.insert(Self.lines, token: UUID().uuidString) > 0)
         await locker.close()
+        await client.close()
+    }
+
+    /// PostgreSQL goes silent with an insert in flight (as in a failover) and comes back within
+    /// the settle window: the request gets the true answer, not "unknown": the order, if the
+    /// insert reached the server when the silence ended, or not stored. With no window (the
+    /// claim tried once, in the silence) the answer would be `OrderOutcomeUnknown`.
+    @Test func anInsertLostInAnOutageIsSettledOnceTheDatabaseAnswersAgain() async throws {
+        var components = URLComponents(string: try await FreshDatabase.create())!
+        let migrated = PostgresClient(configuration: try PostgresConfiguration(url: components.string!, minConnections: 0))
+        try await Migrator(client: migrated).apply(feature: "products-orders", PostgresOrderStore.migrations)
+        await migrated.close()
+        let proxy = try await ChaosProxy(target: "\(components.host!):\(components.port!)")
+        defer { proxy.stop() }
+        components.host = "127.0.0.1"
+        components.port = proxy.port
+        let client = PostgresClient(
+            configuration: try PostgresConfiguration(
+                url: components.string!, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1), connectTimeoutSeconds: 1))
+        let store = PostgresOrderStore(postgres: client, settleTimeout: .seconds(120))
+        _ = try await store.order(1)
+        try await proxy.set(.blackhole)
+        let insert = Task { try await store.insert(Self.lines, token: UUID().uuidString) }
+        // Past the insert's deadline (1 s) and a claim or two into the silence.
+        try await Task.sleep(for: .seconds(3))
+        try await proxy.set(.pass)
+        let outcome = await insert.result
+        let stored = try await client.query("SELECT id FROM orders").rows.map { try $0.decode(Int64.self, "id") }
+        switch outcome {
+        case .success(let id): #expect(stored == [id])
+        case .failure(let error):
+            #expect(error is OrderNotStored, "\(error)")
+            #expect(stored.isEmpty)
+        }
         await client.close()
     }
 }

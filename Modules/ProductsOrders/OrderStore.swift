@@ -18,11 +18,17 @@ protocol OrderStore: Sendable {
 }
 
 /// An order whose insert was sent but never answered, and could not be settled either: it may
-/// exist. Its stock stays reserved (never given back blindly); the log names it.
+/// exist. Its stock stays reserved (never given back blindly); the log names it. The answer
+/// says so: "retry later" could store the order twice.
 struct OrderOutcomeUnknown: APIErrorConvertible {
     let token: String
     let cause: any Error
-    var apiError: APIError { .dependencyUnavailable("PostgreSQL") }
+    var apiError: APIError {
+        APIError(
+            .serviceUnavailable, code: "DEPENDENCY_UNAVAILABLE",
+            message: "PostgreSQL did not answer whether the order was stored: it may exist. Check the order list before ordering again.",
+            details: [["order_request": .string(token), "outcome": "unknown"]])
+    }
 }
 
 /// An unanswered insert settled as never stored: its stock may be given back.

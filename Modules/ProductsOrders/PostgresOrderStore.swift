@@ -16,6 +16,9 @@ import Postgres
 /// that delayed the insert).
 struct PostgresOrderStore: OrderStore {
     let postgres: PostgresClient
+    /// How long an unanswered insert keeps asking whether it was stored before the request is
+    /// answered without knowing: long enough for a primary failover.
+    let settleTimeout: Duration
 
     static let migrations = [
         Migration(
@@ -72,18 +75,22 @@ struct PostgresOrderStore: OrderStore {
         return id
     }
 
-    /// After an unanswered insert: settled at once if PostgreSQL answers one claim, otherwise
-    /// `OrderOutcomeUnknown` for the caller to settle later (so the request waits for at most
-    /// two deadlines).
+    /// After an unanswered insert: the claim is sent until PostgreSQL answers it, for up to
+    /// `settleTimeout`, so the request gets the true answer (the order, or 503 with its stock
+    /// given back) across a failover; past it `OrderOutcomeUnknown`, for the caller to settle later.
     private func settle(token: String, after error: PostgresError) async throws -> Int64 {
-        let id: Int64?
-        do {
-            id = try await settle(token: token)
-        } catch let failure as PostgresError where failure.isUnavailable {
-            throw OrderOutcomeUnknown(token: token, cause: error)
+        let deadline = ContinuousClock.now + settleTimeout
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                guard let id = try await settle(token: token) else { throw OrderNotStored(cause: error) }
+                return id
+            } catch let failure as PostgresError where failure.isUnavailable {
+                guard ContinuousClock.now + pause < deadline else { throw OrderOutcomeUnknown(token: token, cause: error) }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(500))
+            }
         }
-        guard let id else { throw OrderNotStored(cause: error) }
-        return id
     }
 
     /// The id of the order that holds `token`, or nil once the token is claimed here (or was by

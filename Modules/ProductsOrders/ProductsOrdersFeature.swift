@@ -20,7 +20,9 @@ public struct ProductsOrdersFeature: Feature {
         service = ProductsOrdersService(
             products: RedisProductStore(
                 redis: dependencies.infrastructure.redis(), keyPrefix: settings.string("redis-prefix") ?? Self.id),
-            orders: PostgresOrderStore(postgres: dependencies.infrastructure.postgres()),
+            orders: PostgresOrderStore(
+                postgres: dependencies.infrastructure.postgres(),
+                settleTimeout: try settings.seconds("settle-timeout", default: 5, in: 0...60)),
             imageRoot: imageRoot.hasSuffix("/") ? String(imageRoot.dropLast()) : imageRoot,
             logger: dependencies.logger,
             ordersCreated: Counter(label: "orders_created_total", factory: dependencies.metrics),
