@@ -149,7 +149,11 @@ let package = Package(
         // Load probes for scripts/bench (not shipped).
         .executableTarget(
             name: "switchyard-bench",
-            dependencies: ["Redis", "Postgres", "HTTPClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Redis", "Postgres", "HTTPClient", hummingbird, .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "App/switchyard-bench"),
 
         // Shared by the unit test targets: route tests over in-memory stores, raw sockets.

@@ -5,13 +5,14 @@ import Postgres
 import Redis
 
 /// Client-side load generators for `scripts/bench`: they measure the adapters themselves,
-/// from many concurrent tasks, the way features use them.
+/// from many concurrent tasks, the way features use them; and the bare servers the HTTP path
+/// is measured against.
 @main
 struct SwitchyardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard-bench",
-        abstract: "Adapter throughput probes used by scripts/bench.",
-        subcommands: [RedisZincrby.self, PostgresSelect.self, PostgresCopy.self, HTTPGet.self])
+        abstract: "Adapter throughput probes and bare servers used by scripts/bench.",
+        subcommands: [RedisZincrby.self, PostgresSelect.self, PostgresCopy.self, HTTPGet.self, BareNIO.self, BareHummingbird.self])
 }
 
 /// Options shared by every probe.
