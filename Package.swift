@@ -126,6 +126,7 @@ let package = Package(
             name: "SwitchyardHost",
             dependencies: [
                 "FeatureKit", "Postgres", "Redis", "HTTPClient", "SwitchyardCore", "SwitchyardJSON", hummingbird, metrics, logging,
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -63,7 +63,7 @@ public struct Switchyard: Sendable {
 
         let application = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1))))),
+            server: .loopBoundHTTP1(configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1))))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "switchyard"),
             onServerRunning: { channel in
                 serverAddress.set(host: settings.host, port: channel.localAddress?.port ?? settings.port)

@@ -6,14 +6,14 @@ import Synchronization
 /// Runs a task's jobs on a NIO event loop. A handler that runs on its connection's loop talks
 /// to a Redis connection on the same loop without a thread hop either way: the command is
 /// written directly, and the reply resumes the handler on the thread that read it.
-final class EventLoopTaskExecutor: TaskExecutor {
+public final class EventLoopTaskExecutor: TaskExecutor {
     let eventLoop: any EventLoop
 
     private init(_ eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
         eventLoop.execute { job.runSynchronously(on: executor) }
@@ -22,7 +22,7 @@ final class EventLoopTaskExecutor: TaskExecutor {
     private static let executors = Mutex<[ObjectIdentifier: EventLoopTaskExecutor]>([:])
 
     /// One executor per loop, made once.
-    static func on(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
+    public static func on(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
         executors.withLock { executors in
             if let known = executors[ObjectIdentifier(eventLoop)] { return known }
             let made = EventLoopTaskExecutor(eventLoop)
@@ -32,13 +32,12 @@ final class EventLoopTaskExecutor: TaskExecutor {
     }
 }
 
-/// Runs routes on their connection's event loop. Handlers never block (blocking C calls run on
-/// threads of their own), so the loop stays free for I/O. A request with a large body (or one
-/// of unknown length) is the exception: parsing, validating and storing it is CPU work in
-/// proportion to its size, which on the loop would stall every other connection the loop
-/// serves. It runs on the lower-priority `BulkWorkLoops` instead, and its parsing takes one of
-/// the `largeBodyTurns` (`http.large-body-concurrency`), so big batches yield the cores to the
-/// small requests and cannot all parse at once.
+/// Moves requests with a large body (or one of unknown length) off their connection's event
+/// loop, where the server runs every connection: parsing, validating and storing such a body is
+/// CPU work in proportion to its size, which on the loop would stall every other connection
+/// the loop serves. It runs on the lower-priority `BulkWorkLoops` instead, and its parsing
+/// takes one of the `largeBodyTurns` (`http.large-body-concurrency`), so big batches yield the
+/// cores to the small requests and cannot all parse at once.
 public struct EventLoopAffinityMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -54,14 +53,10 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
         _ request: Request, context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        if Self.hasLargeBody(request) {
-            var context = context
-            context.largeBodyTurns = largeBodyTurns
-            return try await withTaskExecutorPreference(BulkWorkLoops.next()) { try await next(request, context) }
-        }
-        return try await withTaskExecutorPreference(EventLoopTaskExecutor.on(context.eventLoop)) {
-            try await next(request, context)
-        }
+        guard Self.hasLargeBody(request) else { return try await next(request, context) }
+        var context = context
+        context.largeBodyTurns = largeBodyTurns
+        return try await withTaskExecutorPreference(BulkWorkLoops.next()) { try await next(request, context) }
     }
 
     static func hasLargeBody(_ request: Request) -> Bool {

@@ -1,0 +1,31 @@
+import FeatureKit
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// HTTP/1.1 connections handled on the event loop that owns their socket: reading a request,
+/// the middleware, the route and writing its answer are all jobs of that loop, and so is the
+/// reply of a Redis connection on the same loop. Hummingbird otherwise runs each connection on
+/// the global concurrency pool, which costs two thread hand-offs per request and a third for
+/// every Redis round trip. Routes never block (blocking C calls have threads of their own);
+/// large bodies move to `BulkWorkLoops` (`EventLoopAffinityMiddleware`).
+struct LoopBoundHTTP1Channel: ServerChildChannel {
+    let http1: HTTP1Channel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        http1.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor.on(value.channel.eventLoop)) {
+            await http1.handle(value: value, logger: logger)
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    static func loopBoundHTTP1(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+        .init { responder in LoopBoundHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration)) }
+    }
+}
