@@ -134,7 +134,8 @@ final class PipelinedConnection: @unchecked Sendable {
 
     /// Answers every caller whose deadline has passed, and asks the server to stop the statement
     /// it runs if that one is overdue; if libpq is still blocked on it a grace period later (a
-    /// black-holed network answers nothing, a cancel included), cuts the socket.
+    /// black-holed network answers nothing, a cancel included), cuts the socket. Behind a pooler
+    /// the socket is cut at once.
     private func expire(now: ContinuousClock.Instant) {
         condition.lock()
         var unsent = jobs.filter { $0.deadline <= now }
@@ -147,8 +148,16 @@ final class PipelinedConnection: @unchecked Sendable {
                 sent = overdue
                 if let current = running.current, running.jobs[current].deadline <= now {
                     if running.cancel?.index != current {
-                        running.cancel = (current, now, false)
-                        toCancel = connection
+                        running.cancel = (current, now, !connection.canCancel)
+                        if connection.canCancel {
+                            toCancel = connection
+                        } else {
+                            // Behind a pooler there is no cancel to send: the socket is cut at
+                            // once, its overdue callers answered first so that the deadline's
+                            // error reaches them, not the cut's.
+                            sent.forEach { $0.finish(.failure(PostgresError.outcomeUnknown(deadlines.reason))) }
+                            connection.severSocket()
+                        }
                     } else if let cancel = running.cancel, !cancel.severed, cancel.at + QueryDeadlines.grace <= now {
                         running.cancel?.severed = true
                         // Under the lock: the thread cannot close the connection meanwhile.

@@ -36,6 +36,9 @@ final class PostgresConnection: @unchecked Sendable {
         if let cancelHandle { PQfreeCancel(cancelHandle) }
     }
 
+    /// A cancel request can be sent: not behind a pooler (see `connect`).
+    var canCancel: Bool { cancelHandle != nil }
+
     /// Asks the server to stop the statement running now. Blocking; from any thread.
     func requestCancel() {
         guard let cancelHandle else { return }
@@ -84,6 +87,14 @@ final class PostgresConnection: @unchecked Sendable {
             if !kept.isEmpty { try connection.simpleQuery(kept.map { "SET \($0.name) = '\($0.value)'" }.joined(separator: "; ")) }
             differing = try connection.settingsDiffering(from: configuration.sessionSettings)
             connection.session.differing = differing.map { "\($0.name) is \($0.found), not \($0.value)" }
+        }
+        if connection.session.pooled {
+            // A cancel request reaches whichever server session the pooler last gave this
+            // client; in transaction pooling that may by then be running another client's
+            // statement (or, in pgbouncer 1.18, setting up another client's session, whose
+            // statement then fails). Behind a pooler a deadline cuts the connection instead.
+            connection.cancelHandle.map(PQfreeCancel)
+            connection.cancelHandle = nil
         }
         let named = configuration.preparedStatements == .named || (configuration.preparedStatements == .auto && !connection.session.pooled)
         connection.statements = StatementCache(capacity: named ? configuration.statementCacheSize : 0)

@@ -7,7 +7,8 @@ import Synchronization
 /// the connection survives), then, if libpq is still blocked a grace period later (a black-holed
 /// network answers nothing, a cancel included), by shutting its socket down so the blocked call
 /// returns. An interrupted connection is never lent again: a late cancel must not reach the
-/// statement of whoever would come next.
+/// statement of whoever would come next. Behind a pooler no cancel is sent (it could reach
+/// another client's statement): the socket is cut at once.
 final class QueryDeadlines: Sendable {
     static let tick: TimeInterval = 0.05
     static let grace: Duration = .seconds(1)
@@ -79,7 +80,13 @@ final class QueryDeadlines: Sendable {
             for (id, watch) in state.watches where watch.deadline <= now {
                 if !watch.cancelled {
                     state.watches[id]?.cancelled = true
-                    toCancel.append(watch.connection)
+                    if watch.connection.canCancel {
+                        toCancel.append(watch.connection)
+                    } else {
+                        // Behind a pooler: cut at once, under the lock as below.
+                        state.watches[id]?.severed = true
+                        watch.connection.severSocket()
+                    }
                 } else if !watch.severed && watch.deadline + Self.grace <= now {
                     state.watches[id]?.severed = true
                     // Under the lock: the owner cannot unwatch, and so close the socket, meanwhile.
