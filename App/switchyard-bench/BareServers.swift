@@ -9,12 +9,16 @@ import NIOPosix
 /// the body Switchyard's `/health` answers.
 let healthBody = #"{"status":"ok"}"#
 
+struct PortOption: ParsableArguments {
+    @Option(help: "Port on 127.0.0.1.")
+    var port: Int
+}
+
 struct BareNIO: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bare-nio", abstract: "A bare SwiftNIO HTTP/1.1 server answering every request as /health.")
 
-    @Option(help: "Port on 127.0.0.1.")
-    var port: Int
+    @OptionGroup var listen: PortOption
 
     func run() async throws {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -25,7 +29,7 @@ struct BareNIO: AsyncParsableCommand {
                     channel.pipeline.addHandler(HealthHandler())
                 }
             }
-            .bind(host: "127.0.0.1", port: port).get()
+            .bind(host: "127.0.0.1", port: listen.port).get()
         try await channel.closeFuture.get()
     }
 }
@@ -50,8 +54,7 @@ struct BareHummingbird: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bare-hummingbird", abstract: "A bare Hummingbird application with one route, GET /health.")
 
-    @Option(help: "Port on 127.0.0.1.")
-    var port: Int
+    @OptionGroup var listen: PortOption
 
     func run() async throws {
         let router = Router()
@@ -60,7 +63,7 @@ struct BareHummingbird: AsyncParsableCommand {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: healthBody)))
         }
-        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: listen.port)))
         try await application.runService()
     }
 }

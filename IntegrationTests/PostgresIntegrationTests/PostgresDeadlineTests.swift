@@ -11,14 +11,11 @@ import Testing
         queryTimeout: Duration = .seconds(1), maxQueued: Int = 4096,
         _ body: (PostgresClient, ChaosProxy) async throws -> Void
     ) async throws {
-        var components = URLComponents(string: try TestEnvironment.databaseURL)!
-        let proxy = try await ChaosProxy(target: "\(components.host!):\(components.port!)")
+        let (proxy, url) = try await ChaosProxy.inFront(of: try TestEnvironment.databaseURL)
         defer { proxy.stop() }
-        components.host = "127.0.0.1"
-        components.port = proxy.port
         let client = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: components.string!, maxConnections: 2, pipelinedConnections: 1, queryTimeout: queryTimeout,
+                url: url, maxConnections: 2, pipelinedConnections: 1, queryTimeout: queryTimeout,
                 maxQueuedStatements: maxQueued))
         #expect(try await client.query("SELECT 1 AS one").first!.decode(Int.self, "one") == 1)
         // An idle exclusive connection too, so transactions meet the black hole on a live one.
@@ -81,15 +78,12 @@ import Testing
     /// A statement waiting for its connection to be made is answered at its own deadline,
     /// not at the end of the connect timeout, and as never sent.
     @Test func aStatementWaitingForTheConnectIsAnsweredAtItsDeadline() async throws {
-        var components = URLComponents(string: try TestEnvironment.databaseURL)!
-        let proxy = try await ChaosProxy(target: "\(components.host!):\(components.port!)")
+        let (proxy, url) = try await ChaosProxy.inFront(of: try TestEnvironment.databaseURL)
         defer { proxy.stop() }
         try await proxy.set(.blackhole)
-        components.host = "127.0.0.1"
-        components.port = proxy.port
         let client = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: components.string!, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1),
+                url: url, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1),
                 connectTimeoutSeconds: 30))
         let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT 1") }
         // The deadline's error (1 s), not the connect's (30 s); nothing was sent.

@@ -73,17 +73,15 @@ import Testing
     /// insert reached the server when the silence ended, or not stored. With no window (the
     /// claim tried once, in the silence) the answer would be `OrderOutcomeUnknown`.
     @Test func anInsertLostInAnOutageIsSettledOnceTheDatabaseAnswersAgain() async throws {
-        var components = URLComponents(string: try await FreshDatabase.create())!
-        let migrated = PostgresClient(configuration: try PostgresConfiguration(url: components.string!, minConnections: 0))
+        let database = try await FreshDatabase.create()
+        let migrated = PostgresClient(configuration: try PostgresConfiguration(url: database, minConnections: 0))
         try await Migrator(client: migrated).apply(feature: "products-orders", PostgresOrderStore.migrations)
         await migrated.close()
-        let proxy = try await ChaosProxy(target: "\(components.host!):\(components.port!)")
+        let (proxy, url) = try await ChaosProxy.inFront(of: database)
         defer { proxy.stop() }
-        components.host = "127.0.0.1"
-        components.port = proxy.port
         let client = PostgresClient(
             configuration: try PostgresConfiguration(
-                url: components.string!, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1), connectTimeoutSeconds: 1))
+                url: url, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1), connectTimeoutSeconds: 1))
         let store = PostgresOrderStore(postgres: client, settleTimeout: .seconds(120))
         _ = try await store.order(1)
         try await proxy.set(.blackhole)

@@ -29,6 +29,15 @@ package final class ChaosProxy: @unchecked Sendable {
     /// `host:port` of the proxied server, as a client should dial it.
     package var address: String { "127.0.0.1:\(port)" }
 
+    /// A proxy in front of the server `url` names, and `url` through it.
+    package static func inFront(of url: String) async throws -> (proxy: ChaosProxy, url: String) {
+        var components = URLComponents(string: url)!
+        let proxy = try await ChaosProxy(target: "\(components.host!):\(components.port!)")
+        components.host = "127.0.0.1"
+        components.port = proxy.port
+        return (proxy, components.string!)
+    }
+
     package func set(_ mode: Mode) async throws {
         let port = controlPort
         let reply = try await ChildProcess.offThePool { Self.send(mode.rawValue, port: port) }
