@@ -33,10 +33,9 @@ protocol UserPointsStore: Sendable {
 /// as seeded). A refresh draws the points here and inserts them into a new table (10 MB for 10
 /// million users, logged: a crash, a standby and a promotion keep it), then in the same
 /// transaction points the `user_points_current` view (`id, points`, unpacked) at it and records
-/// the new `min_number`. Readers read the state
-/// row and the view in one statement, so they see one generation, and they only wait for the
-/// view swap at commit, not for the fill. Tables older than the current one are dropped
-/// afterwards, so nothing bloats.
+/// the new `min_number`. Readers read the state row and the view in one statement, so they see
+/// one generation, and they only wait for the view swap at commit, not for the fill. Tables
+/// older than the current one are dropped afterwards, so nothing bloats.
 struct PostgresRedisUserPointsStore: UserPointsStore {
     let postgres: PostgresClient
     let redis: RedisClient
