@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // C libraries, each exposed through one shim header.
@@ -134,6 +135,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             path: "App/SwitchyardHost"),
         // The list of features this binary hosts; the only place that names them all.
@@ -176,8 +178,8 @@ let package = Package(
         .testTarget(
             name: "SwitchyardHostTests",
             dependencies: [
-                "SwitchyardHost", "FeatureKit", "FeatureTesting", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardJSON", hummingbird,
-                hummingbirdTesting, metrics, logging, .product(name: "HTTPTypes", package: "swift-http-types"),
+                "SwitchyardHost", "FeatureKit", "FeatureTesting", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardCore",
+                "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics, logging, .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/SwitchyardHostTests"),

@@ -9,12 +9,19 @@ import NIOCore
 /// reply of a Redis connection on the same loop. Hummingbird otherwise runs each connection on
 /// the global concurrency pool, which costs two thread hand-offs per request and a third for
 /// every Redis round trip. Routes never block (blocking C calls have threads of their own);
-/// large bodies move to `BulkWorkLoops` (`EventLoopAffinityMiddleware`).
+/// large bodies move to `BulkWorkLoops` (`EventLoopAffinityMiddleware`). Requests without a
+/// body are answered from the pipeline (`PipelineResponder`).
 struct LoopBoundHTTP1Channel: ServerChildChannel {
     let http1: HTTP1Channel
+    let respond: PipelineResponder.Respond
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
-        http1.setup(channel: channel, logger: logger)
+        http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+            try pipeline.addHandler(PipelineResponder(respond: respond), position: .after(state))
+            return value
+        }
     }
 
     func handle(value: HTTP1Channel.Value, logger: Logger) async {
@@ -25,7 +32,9 @@ struct LoopBoundHTTP1Channel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    static func loopBoundHTTP1(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
-        .init { responder in LoopBoundHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration)) }
+    static func loopBoundHTTP1(configuration: HTTP1Channel.Configuration, respond: @escaping PipelineResponder.Respond) -> HTTPServerBuilder {
+        .init { responder in
+            LoopBoundHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration), respond: respond)
+        }
     }
 }

@@ -61,10 +61,13 @@ public struct Switchyard: Sendable {
         }
         router.addMethodNotAllowedResponders()
 
+        let responder = router.buildResponder()
         let application = Application(
-            router: router,
-            server: .loopBoundHTTP1(configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1))))),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "switchyard"),
+            responder: responder,
+            server: .loopBoundHTTP1(
+                configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1)))),
+                respond: pipelineRespond(responder, logger: logger)),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: Self.serverName),
             onServerRunning: { channel in
                 serverAddress.set(host: settings.host, port: channel.localAddress?.port ?? settings.port)
                 await onServerRunning(channel)
@@ -76,6 +79,27 @@ public struct Switchyard: Sendable {
             backgroundServices: [InfrastructureService(infrastructure: infrastructure)]
                 + mounted.flatMap(\.feature.backgroundServices),
             settings: settings, logger: logger)
+    }
+
+    static let serverName = "switchyard"
+
+    /// What Hummingbird's application does around the router for each request, for the requests
+    /// the pipeline answers: a request id in the logger, a 500 for an error that no middleware
+    /// turned into an answer, and the `Server` header.
+    static func pipelineRespond(_ responder: RouterResponder<AppRequestContext>, logger: Logger) -> PipelineResponder.Respond {
+        { request, channel in
+            var logger = logger
+            logger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: AppRequestContext(source: .init(channel: channel, logger: logger)))
+            } catch {
+                logger.debug("Unrecognised Error", metadata: ["error.type": "\(error)"])
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.server] = serverName
+            return response
+        }
     }
 
     /// Constructs the enabled features and checks their routes for collisions.

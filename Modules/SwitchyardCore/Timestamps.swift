@@ -19,6 +19,17 @@ public func iso8601(_ date: Date) -> String {
     iso8601(microseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
 }
 
+/// `Thu, 03 Dec 2026 19:18:38 GMT`: the form of an HTTP `Date` header (RFC 9110), computed
+/// directly for the same reason.
+public func httpDate(secondsSinceEpoch seconds: Int64) -> String {
+    let (days, secondOfDay) = floorDivide(seconds, 86_400)
+    let (year, month, day) = civilDate(daysSinceEpoch: days)
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(floorDivide(days, 7).1)]
+    let monthName = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][Int(month - 1)]
+    return "\(weekday), \(padded(day, 2)) \(monthName) \(padded(year, 4)) "
+        + padded(secondOfDay / 3600, 2) + ":" + padded(secondOfDay / 60 % 60, 2) + ":" + padded(secondOfDay % 60, 2) + " GMT"
+}
+
 private func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
     let remainder = value % divisor
     return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)

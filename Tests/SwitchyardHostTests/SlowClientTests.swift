@@ -17,9 +17,12 @@ import Testing
         try await exchange(port: port, sending: Array(bytes.utf8), guardTime: guardTime).closed
     }
 
-    /// Sends `bytes`, keeps the connection open without sending more, and reads what comes back
-    /// until the server closes it (`closed`) or `guardTime` passes.
-    static func exchange(port: Int, sending bytes: [UInt8], guardTime: Duration) async throws -> (closed: Bool, received: String) {
+    /// Sends `bytes`, keeps the connection open without sending more (or, with `halfClose`, ends
+    /// its sending side), and reads what comes back until the server closes it (`closed`) or
+    /// `guardTime` passes.
+    static func exchange(
+        port: Int, sending bytes: [UInt8], halfClose: Bool = false, guardTime: Duration
+    ) async throws -> (closed: Bool, received: String) {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 guard let socket = connectToLoopback(port: port) else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
@@ -30,6 +33,7 @@ import Testing
                     if count <= 0 { break }  // the server stopped reading: what it answered is what counts
                     sent += count
                 }
+                if halfClose { shutdown(socket, Int32(SHUT_WR)) }
                 var timeout = timeval(tv_sec: Int(guardTime / .seconds(1)), tv_usec: 0)
                 setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 var buffer = [UInt8](repeating: 0, count: 4096)
