@@ -13,13 +13,13 @@ import NIOCore
 /// body are answered from the pipeline (`PipelineResponder`).
 struct LoopBoundHTTP1Channel: ServerChildChannel {
     let http1: HTTP1Channel
-    let respond: PipelineResponder.Respond
+    let pipelineResponder: @Sendable () -> PipelineResponder
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let state = try pipeline.handler(type: HTTPConnectionStateHandler.self)
-            try pipeline.addHandler(PipelineResponder(respond: respond), position: .after(state))
+            try pipeline.addHandler(pipelineResponder(), position: .after(state))
             return value
         }
     }
@@ -32,9 +32,11 @@ struct LoopBoundHTTP1Channel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    static func loopBoundHTTP1(configuration: HTTP1Channel.Configuration, respond: @escaping PipelineResponder.Respond) -> HTTPServerBuilder {
+    static func loopBoundHTTP1(
+        configuration: HTTP1Channel.Configuration, pipelineResponder: @escaping @Sendable () -> PipelineResponder
+    ) -> HTTPServerBuilder {
         .init { responder in
-            LoopBoundHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration), respond: respond)
+            LoopBoundHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: configuration), pipelineResponder: pipelineResponder)
         }
     }
 }

@@ -16,8 +16,10 @@ struct OperationalRoutes {
 
     static let paths = ["/health", "/ready", "/metrics", "/features", "/openapi.json", "/docs", "/docs.js", "/dashboard", "/pages.css"]
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/health") { _, _ in Response.json(["status": "ok"]) }
+    /// Adds the routes; returns those answered from the channel pipeline.
+    func addRoutes(to router: Router<AppRequestContext>) -> ConstantRoutes {
+        var constant = ConstantRoutes()
+        constant.get("/health", json: ["status": "ok"], on: router)
         router.get("/ready") { _, context in try await readiness(logger: context.logger) }
         router.get("/metrics") { _, _ in
             Response(
@@ -55,6 +57,7 @@ struct OperationalRoutes {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
+        return constant
     }
 
     /// Runs every check at once; 503 with one detail per failing dependency, naming it and its

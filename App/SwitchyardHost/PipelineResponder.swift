@@ -13,8 +13,9 @@ import SwitchyardCore
 /// streams every request and answer through async sequences, which costs more than most
 /// routes do. Requests with a body, with `Connection: close`, and any request that arrives
 /// while Hummingbird still answers an earlier one of the connection take Hummingbird's path,
-/// so answers keep their order. While an answer is being made, the connection reads nothing
-/// more (what was read already is held and replayed), so a client cannot queue up work.
+/// so answers keep their order. What arrives while an answer is being made is held and then
+/// replayed, up to a bound past which the connection stops reading: a client cannot queue up
+/// work.
 ///
 /// It sits after Hummingbird's `HTTPConnectionStateHandler`, which sees these requests and
 /// answers too: idle timeouts and graceful shutdown treat them like any other.
@@ -23,7 +24,7 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
-    /// The router's answer to a request, with the `Server` header; the `Date` is added here.
+    /// The router's answer to a request.
     typealias Respond = @Sendable (Request, any Channel) async -> Response
 
     private enum Held {
@@ -34,6 +35,9 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let respond: Respond
+    private let constant: ConstantRoutes
+    private let metrics: RequestMetricsMiddleware
+    private let serverName: String
     private var executor: EventLoopTaskExecutor?
     /// A head that qualifies, waiting for its end.
     private var candidate: HTTPRequest?
@@ -45,8 +49,11 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var awaitingWritability = false
     private var date = HTTPDateHeader()
 
-    init(respond: @escaping Respond) {
+    init(respond: @escaping Respond, constant: ConstantRoutes, metrics: RequestMetricsMiddleware, serverName: String) {
         self.respond = respond
+        self.constant = constant
+        self.metrics = metrics
+        self.serverName = serverName
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -71,7 +78,11 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireChannelRead(data)
         case .end:
             if let head = candidate.take() {
-                answer(head, context: context)
+                if let answer = constant.answer(head.method, head.path) {
+                    write(answer, for: head, context: context)
+                } else {
+                    self.answer(head, context: context)
+                }
             } else {
                 context.fireChannelRead(data)
             }
@@ -94,7 +105,10 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        guard !answering else { return readWanted = true }
+        // Reading on while answering keeps the socket's epoll registration as it is (pausing
+        // reads costs two `epoll_ctl` calls a request); what a client pipelines is held up to
+        // `heldLimit` parts, then reading waits for the answer.
+        guard !answering || held.count < Self.heldLimit else { return readWanted = true }
         context.read()
     }
 
@@ -105,10 +119,30 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(mode: mode, promise: promise)
     }
 
+    /// Parts of pipelined requests held while an answer is being made (a head is at most
+    /// Hummingbird's 80 KiB header limit).
+    static let heldLimit = 16
+
     /// Hummingbird's own path handles the rest: bodies, and connections that end.
     static func answerable(_ head: HTTPRequest) -> Bool {
         (head.method == .get || head.method == .head) && head.headerFields[.transferEncoding] == nil
             && (head.headerFields[.contentLength] ?? "0") == "0" && head.headerFields[.connection] != "close"
+    }
+
+    /// The headers every answer gets here, as Hummingbird's application adds them.
+    private func completed(_ head: HTTPResponse) -> HTTPResponse {
+        var head = head
+        head.headerFields[.server] = serverName
+        head.headerFields[.date] = date.now()
+        return head
+    }
+
+    private func write(_ answer: ConstantRoutes.Answer, for request: HTTPRequest, context: ChannelHandlerContext) {
+        let start = ContinuousClock.now
+        context.write(wrapOutboundOut(.head(completed(HTTPResponse(status: answer.status, headerFields: answer.headers)))), promise: nil)
+        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        metrics.record(method: request.method, endpoint: request.path ?? "", status: answer.status.code, since: start)
     }
 
     private func answer(_ head: HTTPRequest, context: ChannelHandlerContext) {
@@ -116,13 +150,12 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
         let connection = Connection(NIOLoopBound((self, context), eventLoop: context.eventLoop))
         let channel = context.channel
         let respond = self.respond
-        Task(executorPreference: executor) {
+        // Runs at once, in this read: a route that need not wait is answered before it returns.
+        Task.immediate(executorPreference: executor) {
             let response = await respond(Request(head: head, body: RequestBody(buffer: ByteBuffer())), channel)
             do {
                 try await connection.run { handler, context in
-                    var head = response.head
-                    head.headerFields[.date] = handler.date.now()
-                    context.write(handler.wrapOutboundOut(.head(head)), promise: nil)
+                    context.write(handler.wrapOutboundOut(.head(handler.completed(response.head))), promise: nil)
                 }
                 try await response.body.write(PipelineBodyWriter(connection: connection))
             } catch {

@@ -69,6 +69,11 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         }
     }
 
+    /// Counts a request answered outside the middleware chain (`ConstantRoutes`).
+    func record(method: HTTPRequest.Method, endpoint: String, status: Int, since start: ContinuousClock.Instant) {
+        record(SeriesKey(method: method, endpoint: endpoint, status: status), since: start)
+    }
+
     /// The route label of a matched endpoint path; worked out once per series, not per request.
     private static func route(_ endpointPath: String?) -> String {
         switch endpointPath {

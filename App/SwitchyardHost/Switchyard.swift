@@ -38,7 +38,8 @@ public struct Switchyard: Sendable {
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
         // Middleware applies only to routes added after it, so it all goes first.
         let tallies = RouteTallies()
-        router.add(middleware: RequestMetricsMiddleware(registry: registry, tallies: tallies))
+        let metrics = RequestMetricsMiddleware(registry: registry, tallies: tallies)
+        router.add(middleware: metrics)
         router.add(
             middleware: RefusedBodyDrain(
                 drainTime: .nanoseconds(Int64(settings.refusedBodyDrainTime / .nanoseconds(1))), drainBytes: settings.refusedBodyDrainBytes))
@@ -51,7 +52,7 @@ public struct Switchyard: Sendable {
                     concurrency: settings.largeBodyConcurrency, wait: .seconds(30), maxQueued: settings.largeBodyQueue,
                     maxQueuedBytes: settings.largeBodyQueueBytes)))
         let features = mounted
-        OperationalRoutes(
+        let constant = OperationalRoutes(
             registry: registry, tallies: tallies, healthChecks: { infrastructure.healthChecks }, features: { features },
             docsAssetsURL: settings.docsAssetsURL
         )
@@ -66,8 +67,10 @@ public struct Switchyard: Sendable {
             responder: responder,
             server: .loopBoundHTTP1(
                 configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1)))),
-                respond: pipelineRespond(responder, logger: logger)),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: Self.serverName),
+                pipelineResponder: { [respond = pipelineRespond(responder, logger: logger)] in
+                    PipelineResponder(respond: respond, constant: constant, metrics: metrics, serverName: serverName)
+                }),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
             onServerRunning: { channel in
                 serverAddress.set(host: settings.host, port: channel.localAddress?.port ?? settings.port)
                 await onServerRunning(channel)
@@ -84,21 +87,18 @@ public struct Switchyard: Sendable {
     static let serverName = "switchyard"
 
     /// What Hummingbird's application does around the router for each request, for the requests
-    /// the pipeline answers: a request id in the logger, a 500 for an error that no middleware
-    /// turned into an answer, and the `Server` header.
+    /// the pipeline answers: a request id in the logger, and a 500 for an error that no
+    /// middleware turned into an answer.
     static func pipelineRespond(_ responder: RouterResponder<AppRequestContext>, logger: Logger) -> PipelineResponder.Respond {
         { request, channel in
             var logger = logger
             logger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
-            var response: Response
             do {
-                response = try await responder.respond(to: request, context: AppRequestContext(source: .init(channel: channel, logger: logger)))
+                return try await responder.respond(to: request, context: AppRequestContext(source: .init(channel: channel, logger: logger)))
             } catch {
                 logger.debug("Unrecognised Error", metadata: ["error.type": "\(error)"])
-                response = Response(status: .internalServerError)
+                return Response(status: .internalServerError)
             }
-            response.headers[.server] = serverName
-            return response
         }
     }
 

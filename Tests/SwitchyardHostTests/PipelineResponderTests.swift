@@ -52,6 +52,27 @@ import Testing
         }
     }
 
+    /// `/health` is answered from its constant bytes, with the headers and the request metrics
+    /// of any other route; with a query, or as `HEAD`, it takes the router.
+    @Test func aConstantRouteIsAnsweredAndCountedLikeAnyOther() async throws {
+        try await withRunningServer(environment: [:]) { port, group in
+            let requests = [Self.request("GET", "/health"), Self.request("GET", "/health?probe=1"), Self.request("HEAD", "/health")]
+            let (_, received) = try await SlowClientTests.exchange(
+                port: port, sending: Array((requests.joined() + Self.request("GET", "/metrics", "Connection: close\r\n")).utf8),
+                guardTime: .seconds(30))
+            let answers = received.components(separatedBy: "HTTP/1.1 ").dropFirst()
+            #expect(answers.count == 4, "\(received)")
+            for answer in answers.prefix(3) {
+                #expect(answer.hasPrefix("200 OK\r\n"))
+                #expect(answer.contains("Content-Type: application/json; charset=utf-8\r\n") && answer.contains("Content-Length: 15\r\n"))
+                #expect(answer.contains("Server: switchyard\r\n") && answer.contains("\r\nDate: "))
+            }
+            #expect(answers.prefix(2).allSatisfy { $0.hasSuffix(#"{"status":"ok"}"#) })
+            #expect(received.contains(#"http_requests_total{method="GET",route="/health",status="200"} 2"#), "\(received)")
+            await group.triggerGracefulShutdown()
+        }
+    }
+
     /// The `Date` header as Foundation writes RFC 9110's form, for instants from 1906 to 2096.
     @Test func theDateHeaderIsTheHTTPForm() {
         let formatter = DateFormatter()
