@@ -143,6 +143,11 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         metrics.record(method: request.method, endpoint: request.path ?? "", status: answer.status.code, since: start)
+        // A client that does not read its answers is not read from until the socket takes them.
+        if !context.channel.isWritable {
+            answering = true
+            awaitingWritability = true
+        }
     }
 
     private func answer(_ head: HTTPRequest, context: ChannelHandlerContext) {

@@ -86,11 +86,12 @@ import Testing
         }
     }
 
-    /// While one answer is being made, the connection reads no further: a client that pipelines
-    /// 64 MiB of requests behind a slow one fills the socket buffers and waits, instead of
-    /// having the server take it all in.
+    /// While one answer is being made, the connection reads no further than a few held parts:
+    /// a client that pipelines 64 MiB of requests behind a slow one (5 s, longer than the
+    /// one second of sending) fills the socket buffers and waits, instead of having the server
+    /// take it all in.
     @Test func aClientCannotQueueUpWorkBehindAnAnswer() async throws {
-        try await withRunningServer(environment: [:]) { port, group in
+        try await withRunningServer(environment: ["FEATURES_ECHO_SLOW_MS": "5000"]) { port, group in
             let accepted = try await Self.bytesAcceptedBehindASlowRequest(port: port, offering: 64 << 20)
             #expect(accepted < 24 << 20, "the server took in \(accepted) bytes")
             await group.triggerGracefulShutdown()

@@ -14,11 +14,14 @@ struct EchoFeature: Feature {
     let adminToken: String?
     let greeting: String
     let items: Counter
+    /// How long `GET /slow` takes (`features.echo.slow-ms`).
+    let slow: Duration
 
     init(_ dependencies: FeatureDependencies) async throws {
         adminToken = dependencies.adminToken
         greeting = dependencies.settings.string("greeting") ?? "hello"
         items = Counter(label: "echo_items_total", factory: dependencies.metrics)
+        slow = .milliseconds(try dependencies.settings.int("slow-ms", default: 500, in: 1...60_000))
     }
 
     func addRoutes(to routes: RouterGroup<AppRequestContext>) {
@@ -37,7 +40,7 @@ struct EchoFeature: Feature {
             return .json(["id": .string(id), "greeting": .string(greeting)])
         }
         routes.get("/slow") { _, _ -> Response in
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: slow)
             return .json(["slow": true])
         }
         // Headers at once, the rest of the body 300 ms later.
