@@ -15,7 +15,7 @@ import SwitchyardCore
 /// while Hummingbird still answers an earlier one of the connection take Hummingbird's path,
 /// so answers keep their order. What arrives while an answer is being made is held and then
 /// replayed, up to a bound past which the connection stops reading: a client cannot queue up
-/// work.
+/// work. A route whose answer is fixed (`ConstantRoutes`) is written in the read itself.
 ///
 /// It sits after Hummingbird's `HTTPConnectionStateHandler`, which sees these requests and
 /// answers too: idle timeouts and graceful shutdown treat them like any other.
