@@ -47,6 +47,7 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var held = CircularBuffer<Held>()
     private var readWanted = false
     private var awaitingWritability = false
+    private var flushScheduled = false
     private var date = HTTPDateHeader()
 
     init(respond: @escaping Respond, constant: ConstantRoutes, metrics: RequestMetricsMiddleware, serverName: String) {
@@ -152,7 +153,7 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ head: HTTPRequest, context: ChannelHandlerContext) {
         answering = true
-        let connection = Connection(NIOLoopBound((self, context), eventLoop: context.eventLoop))
+        let connection = Connection(bound: NIOLoopBound((self, context), eventLoop: context.eventLoop))
         let channel = context.channel
         let respond = self.respond
         // Runs at once, in this read: a route that need not wait is answered before it returns.
@@ -211,13 +212,22 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Writes a part of a streamed body, flushed at the end of this event-loop tick: the parts
+    /// of a small answer written together (head, body, end) still leave in one `writev`, and a
+    /// stream's part reaches the client without waiting for the next.
+    fileprivate func writeBody(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            context.flush()
+        }
+    }
+
     /// The handler and its context, used from the answer's task.
     struct Connection: Sendable {
         let bound: NIOLoopBound<(PipelineResponder, ChannelHandlerContext)>
-
-        init(_ bound: NIOLoopBound<(PipelineResponder, ChannelHandlerContext)>) {
-            self.bound = bound
-        }
 
         /// Runs `body` on the connection's loop: at once, as the task already runs there.
         func run<T: Sendable>(_ body: @escaping @Sendable (PipelineResponder, ChannelHandlerContext) throws -> T) async throws -> T {
@@ -239,7 +249,7 @@ struct PipelineBodyWriter: ResponseBodyWriter {
                 context.writeAndFlush(handler.wrapOutboundOut(.body(buffer)), promise: promise)
                 return promise.futureResult
             }
-            context.write(handler.wrapOutboundOut(.body(buffer)), promise: nil)
+            handler.writeBody(buffer, context: context)
             return nil
         }
         try await written?.get()

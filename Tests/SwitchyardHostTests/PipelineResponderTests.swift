@@ -52,6 +52,38 @@ import Testing
         }
     }
 
+    /// A streamed answer's first part reaches the client while the rest is still being made
+    /// (`/echo/stream` pauses 5 s after "["; the 4 s wait for it is a hang guard).
+    @Test func aStreamsFirstPartArrivesBeforeItsEnd() async throws {
+        try await withRunningServer(environment: ["FEATURES_ECHO_SLOW_MS": "5000"]) { port, group in
+            let received = try await Self.receivedUntil("1\r\n[\r\n", port: port, sending: Self.request("GET", "/echo/stream"), guardTime: 4)
+            #expect(received.hasPrefix("HTTP/1.1 200") && received.hasSuffix("1\r\n[\r\n"), "\(received)")
+            await group.triggerGracefulShutdown()
+        }
+    }
+
+    /// Sends `request` and reads until what came back ends with `marker`, or `guardTime`
+    /// seconds pass without more.
+    static func receivedUntil(_ marker: String, port: Int, sending request: String, guardTime: Int) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                guard let socket = connectToLoopback(port: port) else { return continuation.resume(throwing: POSIXError(.ECONNREFUSED)) }
+                defer { close(socket) }
+                _ = Array(request.utf8).withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                var timeout = timeval(tv_sec: guardTime, tv_usec: 0)
+                setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                var received: [UInt8] = []
+                while !String(decoding: received, as: UTF8.self).hasSuffix(marker) {
+                    let count = recv(socket, &buffer, buffer.count, 0)
+                    if count <= 0 { break }
+                    received += buffer[0..<count]
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }.start()
+        }
+    }
+
     /// `/health` is answered from its constant bytes, with the headers and the request metrics
     /// of any other route; with a query, or as `HEAD`, it takes the router.
     @Test func aConstantRouteIsAnsweredAndCountedLikeAnyOther() async throws {

@@ -14,7 +14,7 @@ struct EchoFeature: Feature {
     let adminToken: String?
     let greeting: String
     let items: Counter
-    /// How long `GET /slow` takes (`features.echo.slow-ms`).
+    /// How long `GET /slow` takes, and the pause in `GET /stream` (`features.echo.slow-ms`).
     let slow: Duration
 
     init(_ dependencies: FeatureDependencies) async throws {
@@ -43,13 +43,13 @@ struct EchoFeature: Feature {
             try await Task.sleep(for: slow)
             return .json(["slow": true])
         }
-        // Headers at once, the rest of the body 300 ms later.
+        // Headers and "[" at once, the rest `slow` later.
         routes.get("/stream") { _, _ -> Response in
             Response(
                 status: .ok,
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: "["))
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await Task.sleep(for: slow)
                     try await writer.write(ByteBuffer(string: "]"))
                     try await writer.finish(nil)
                 })
