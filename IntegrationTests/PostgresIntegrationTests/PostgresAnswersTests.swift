@@ -8,11 +8,14 @@ import Testing
 /// own caller's wait, maintenance waits as long as it must, a transaction's connection is used by
 /// one call at a time to the very end, and what a connection keeps stays bounded.
 @Suite(.timeLimit(.minutes(2))) struct PostgresAnswersTests {
-    static func client(queryTimeout: Duration = .seconds(10), statementCache: Int = 100) throws -> PostgresClient {
-        PostgresClient(
+    /// A client whose one shared connection is made (`waitUntilConnected`).
+    static func client(queryTimeout: Duration = .seconds(10), statementCache: Int = 100) async throws -> PostgresClient {
+        let client = PostgresClient(
             configuration: try PostgresConfiguration(
                 url: try TestEnvironment.databaseURL, minConnections: 0, pipelinedConnections: 1, queryTimeout: queryTimeout,
                 statementCacheSize: statementCache))
+        try await client.waitUntilConnected()
+        return client
     }
 
     static func table(_ name: String) -> String { "\(name)_\(UUID().uuidString.prefix(8).lowercased())" }
@@ -37,7 +40,7 @@ import Testing
     /// batch. B's deadline passes while C runs: B has had its answer since its segment was read,
     /// and C, whose own deadline is far off, is neither cancelled nor failed.
     @Test func eachCallerHasItsOwnAnswerAndItsOwnDeadline() async throws {
-        let client = try Self.client(queryTimeout: .seconds(4))
+        let client = try await Self.client(queryTimeout: .seconds(4))
         let table = Self.table("answers")
         try await client.execute("CREATE TABLE \(table) (id int)")
         async let a = client.query("SELECT pg_sleep(3), 'a' AS v")
@@ -56,7 +59,7 @@ import Testing
     /// A deadline that passes while the caller's own statement runs ends that caller's wait as
     /// "outcome unknown" (it was sent), and the next caller's statement still runs.
     @Test func anOverdueStatementIsOutcomeUnknownAndItsNeighbourRuns() async throws {
-        let client = try Self.client(queryTimeout: .seconds(1))
+        let client = try await Self.client(queryTimeout: .seconds(1))
         let slow = Task { try await client.query("SELECT pg_sleep(5)") }
         try await Task.sleep(for: .milliseconds(200))
         let error = await #expect(throws: PostgresError.self) { try await slow.value }
@@ -69,7 +72,7 @@ import Testing
     /// "outcome unknown", never "not done".
     /// The margins leave BEGIN and the INSERT 3 s on a loaded machine; only COMMIT sleeps past it.
     @Test func aSlowCommitIsNeverReportedAsNotDone() async throws {
-        let client = try Self.client(queryTimeout: .seconds(3))
+        let client = try await Self.client(queryTimeout: .seconds(3))
         let table = try await Self.tableWithSlowCommit(client, "slow_commit", sleeping: 6)
         do {
             _ = try await client.transaction { tx in try await tx.execute("INSERT INTO \(table) VALUES (1)") }
@@ -89,7 +92,7 @@ import Testing
         let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    let own = try Self.client(queryTimeout: .seconds(1))
+                    let own = try await Self.client(queryTimeout: .seconds(1))
                     let versions = try await Migrator(client: own).apply(feature: feature, migrations)
                     await own.close()
                     return versions
@@ -98,7 +101,7 @@ import Testing
             return try await group.reduce(into: [Int]()) { $0 += $1 }
         }
         #expect(applied == [1])
-        let client = try Self.client(queryTimeout: .seconds(1))
+        let client = try await Self.client(queryTimeout: .seconds(1))
         let usual = try await client.transaction { try await $0.query("SHOW statement_timeout") }.first?.decode(String.self, at: 0)
         // The client's own, except behind a pooler (scripts/test --pgbouncer), where it is the role's.
         if !TestEnvironment.throughPooler { #expect(usual == "30s") }
@@ -111,7 +114,7 @@ import Testing
 
     /// A call that escaped the body and queues behind COMMIT is refused (25000), never run after it.
     @Test func aCallQueuedBehindCommitIsRefused() async throws {
-        let client = try Self.client()
+        let client = try await Self.client()
         let table = try await Self.tableWithSlowCommit(client, "escaped", sleeping: 1)
         let escaped = try await client.transaction { tx in
             try await tx.execute("INSERT INTO \(table) VALUES (1)")
@@ -130,7 +133,7 @@ import Testing
     /// for it instead of using the connection from another thread at the same time.
     @Test func rollbackWaitsForARunningEscapedCall() async throws {
         struct Planned: Error {}
-        let client = try Self.client()
+        let client = try await Self.client()
         let started = ContinuousClock.now
         let escaped = Mutex<Task<PostgresRows, any Error>?>(nil)
         await #expect(throws: Planned.self) {
@@ -152,7 +155,7 @@ import Testing
     /// "prepared statement does not exist" (26000, which a cancel hitting the prepare turned
     /// into 500s).
     @Test func aFailedPrepareAnswersItsBatchWithItsOwnError() async throws {
-        let client = try Self.client()
+        let client = try await Self.client()
         let sql = "SELEC broken_\(UUID().uuidString.prefix(8))"
         await #expect(throws: PostgresError.self) { try await client.query(sql) }
         let states = await withTaskGroup(of: String?.self) { group in
@@ -174,7 +177,7 @@ import Testing
 
     /// Session and transaction state never reaches the shared connections.
     @Test func sessionChangingStatementsAreRefusedOnSharedConnections() async throws {
-        let client = try Self.client()
+        let client = try await Self.client()
         for sql in [
             "BEGIN", "  set search_path = x", "/* c */ LISTEN x", "-- c\nSTART TRANSACTION", "SELECT set_config('a.b', '1', false)",
             "SELECT pg_advisory_lock(1)", "DISCARD ALL", "(COMMIT)",
@@ -196,7 +199,7 @@ import Testing
     /// One-off statements are not kept prepared, and repeating ones at most
     /// `postgres.statement-cache-size` per connection.
     @Test func preparedStatementsStayBounded() async throws {
-        let client = try Self.client(statementCache: 8)
+        let client = try await Self.client(statementCache: 8)
         func preparedCount() async throws -> Int {
             try await client.query("SELECT count(*) AS n FROM pg_prepared_statements").first!.decode(Int.self, "n")
         }
@@ -225,7 +228,7 @@ import Testing
     /// Calls made while the client closes get a PostgreSQL error (503), never a bare
     /// cancellation that would become a 500.
     @Test func callsDuringCloseAreUnavailable() async throws {
-        let client = try Self.client()
+        let client = try await Self.client()
         _ = try await client.transaction { try await $0.query("SELECT 1") }
         let errors = await withTaskGroup(of: (any Error)?.self) { group in
             for index in 0..<40 {

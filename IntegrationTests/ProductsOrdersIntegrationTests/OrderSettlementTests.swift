@@ -43,6 +43,7 @@ import Testing
         let url = try await FreshDatabase.create()
         let client = PostgresClient(
             configuration: try PostgresConfiguration(url: url, minConnections: 0, pipelinedConnections: 1, queryTimeout: .seconds(1)))
+        try await client.waitUntilConnected()
         try await Migrator(client: client).apply(feature: "products-orders", PostgresOrderStore.migrations)
         let store = PostgresOrderStore(postgres: client, settleTimeout: .zero)
         let locker = PostgresClient(configuration: try PostgresConfiguration(url: url, minConnections: 0))

@@ -93,3 +93,21 @@ extension TestEnvironment {
         ) { #expect($0.status == .created) }
     }
 }
+
+extension PostgresClient {
+    /// Returns once a statement has been answered, so a test with a short `queryTimeout`
+    /// measures its own statements and not a first connect that a loaded machine (or a pooler
+    /// opening server sessions one at a time) made slow: a statement that waited for the
+    /// connect past its deadline is tried again while the connect goes on. 60 s guards a hang.
+    package func waitUntilConnected() async throws {
+        let guardTime = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                _ = try await query("SELECT 1")
+                return
+            } catch let error as PostgresError where error.isUnavailable && ContinuousClock.now < guardTime {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+}
