@@ -36,7 +36,7 @@ struct DescribedMetricsFactory: MetricsFactory {
 
     /// Seconds, with the request histogram's buckets.
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: RequestMetricsMiddleware.buckets)
+        registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: RequestMetrics.buckets)
     }
 
     func destroyCounter(_ handler: any CounterHandler) {

@@ -36,7 +36,7 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let respond: Respond
     private let constant: ConstantRoutes
-    private let metrics: RequestMetricsMiddleware
+    private let metrics: RequestMetrics
     private let serverName: String
     private var executor: EventLoopTaskExecutor?
     /// A head that qualifies, waiting for its end.
@@ -50,7 +50,7 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
     private var flushScheduled = false
     private var date = HTTPDateHeader()
 
-    init(respond: @escaping Respond, constant: ConstantRoutes, metrics: RequestMetricsMiddleware, serverName: String) {
+    init(respond: @escaping Respond, constant: ConstantRoutes, metrics: RequestMetrics, serverName: String) {
         self.respond = respond
         self.constant = constant
         self.metrics = metrics

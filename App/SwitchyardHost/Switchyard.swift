@@ -36,21 +36,20 @@ public struct Switchyard: Sendable {
         warnAboutOpenAdminRoutes(settings: settings, mounted: mounted, logger: logger)
 
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        // Middleware applies only to routes added after it, so it all goes first.
+        // Middleware applies only to routes added after it, so it goes first.
         let tallies = RouteTallies()
-        let metrics = RequestMetricsMiddleware(registry: registry, tallies: tallies)
-        router.add(middleware: metrics)
+        let metrics = RequestMetrics(registry: registry, tallies: tallies)
         router.add(
-            middleware: RefusedBodyDrain(
-                drainTime: .nanoseconds(Int64(settings.refusedBodyDrainTime / .nanoseconds(1))), drainBytes: settings.refusedBodyDrainBytes))
-        router.add(
-            middleware: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first))
-        router.add(middleware: BodyLimitMiddleware(maxBodySize: settings.maxBodySize))
-        router.add(
-            middleware: EventLoopAffinityMiddleware(
-                largeBodyTurns: LargeBodyTurns(
-                    concurrency: settings.largeBodyConcurrency, wait: .seconds(30), maxQueued: settings.largeBodyQueue,
-                    maxQueuedBytes: settings.largeBodyQueueBytes)))
+            middleware: HostMiddleware(
+                metrics: metrics,
+                envelope: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first),
+                bodyLimit: BodyLimitMiddleware(maxBodySize: settings.maxBodySize),
+                drain: RefusedBodyDrain(
+                    drainTime: .nanoseconds(Int64(settings.refusedBodyDrainTime / .nanoseconds(1))), drainBytes: settings.refusedBodyDrainBytes),
+                affinity: EventLoopAffinityMiddleware(
+                    largeBodyTurns: LargeBodyTurns(
+                        concurrency: settings.largeBodyConcurrency, wait: .seconds(30), maxQueued: settings.largeBodyQueue,
+                        maxQueuedBytes: settings.largeBodyQueueBytes))))
         let features = mounted
         let constant = OperationalRoutes(
             registry: registry, tallies: tallies, healthChecks: { infrastructure.healthChecks }, features: { features },

@@ -24,8 +24,7 @@ public struct RefusedBodyDrain: RouterMiddleware {
     public func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        let hasBody = request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
-        guard hasBody else { return try await next(request, context) }
+        guard Self.hasBody(request) else { return try await next(request, context) }
         let shared = SharedBodyIterator(request.body)
         var request = request
         request.body = RequestBody(asyncSequence: SharedBody(shared: shared))
@@ -51,6 +50,13 @@ public struct RefusedBodyDrain: RouterMiddleware {
             channel.close(promise: nil)
         }
         return response
+    }
+}
+
+extension RefusedBodyDrain {
+    /// The request declares a body: chunked, or a length above zero.
+    public static func hasBody(_ request: Request) -> Bool {
+        request.headers[.transferEncoding] != nil || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
     }
 }
 

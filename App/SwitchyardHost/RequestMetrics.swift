@@ -8,8 +8,7 @@ import Synchronization
 /// streamed answer (a body of unknown length) counts until its whole stream is written; a body
 /// of known length is already in memory, so its latency ends when the route answers: wrapping
 /// it to time the write would cost the server's one-write path (head and body in one `writev`).
-struct RequestMetricsMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+struct RequestMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     /// The same counts kept for the dashboard, which reads them directly.
     let tallies: RouteTallies
@@ -39,38 +38,30 @@ struct RequestMetricsMiddleware: RouterMiddleware {
             helpText: "HTTP request latency until the answer is ready (a stream: until it is written), by method and matched route")
     }
 
-    func handle(
-        _ request: Request, context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
-    ) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            var response = try await next(request, context)
-            let key = SeriesKey(method: request.method, endpoint: context.endpointPath, status: response.status.code)
-            guard response.body.contentLength == nil else {
-                record(key, since: start)
-                return response
-            }
-            let body = response.body
-            response.body = ResponseBody(contentLength: body.contentLength) { writer in
-                do {
-                    try await body.write(writer)
-                } catch {
-                    record(key, since: start)
-                    throw error
-                }
-                record(key, since: start)
-            }
+    /// Counts `response` to a request that started at `start`: now, or for a stream once it is written.
+    func measure(_ response: Response, method: HTTPRequest.Method, endpoint: String?, since start: ContinuousClock.Instant) -> Response {
+        let key = SeriesKey(method: method, endpoint: endpoint, status: response.status.code)
+        guard response.body.contentLength == nil else {
+            record(key, since: start)
             return response
-        } catch {
-            // The envelope middleware sits inside this one, so only a failure of its own lands here.
-            record(SeriesKey(method: request.method, endpoint: context.endpointPath, status: 500), since: start)
-            throw error
         }
+        var response = response
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            do {
+                try await body.write(writer)
+            } catch {
+                record(key, since: start)
+                throw error
+            }
+            record(key, since: start)
+        }
+        return response
     }
 
-    /// Counts a request answered outside the middleware chain (`ConstantRoutes`).
-    func record(method: HTTPRequest.Method, endpoint: String, status: Int, since start: ContinuousClock.Instant) {
+    /// Counts a request that has no response to measure: answered outside the router
+    /// (`ConstantRoutes`), or failed past the error envelope.
+    func record(method: HTTPRequest.Method, endpoint: String?, status: Int, since start: ContinuousClock.Instant) {
         record(SeriesKey(method: method, endpoint: endpoint, status: status), since: start)
     }
 
@@ -135,11 +126,11 @@ final class RouteTallies: Sendable {
 }
 
 final class RouteTally: Sendable {
-    /// Counts per bucket of `RequestMetricsMiddleware.buckets`, then one for anything slower.
-    private let counts = Mutex([Int](repeating: 0, count: RequestMetricsMiddleware.buckets.count + 1))
+    /// Counts per bucket of `RequestMetrics.buckets`, then one for anything slower.
+    private let counts = Mutex([Int](repeating: 0, count: RequestMetrics.buckets.count + 1))
 
     func record(_ elapsed: Duration) {
-        let bucket = RequestMetricsMiddleware.buckets.firstIndex { elapsed <= $0 } ?? RequestMetricsMiddleware.buckets.count
+        let bucket = RequestMetrics.buckets.firstIndex { elapsed <= $0 } ?? RequestMetrics.buckets.count
         counts.withLock { $0[bucket] += 1 }
     }
 
@@ -151,7 +142,7 @@ final class RouteTally: Sendable {
         for (index, count) in counts.enumerated() {
             seen += count
             if Double(seen) >= 0.99 * Double(total) {
-                return (total, index < RequestMetricsMiddleware.buckets.count ? RequestMetricsMiddleware.buckets[index] : nil)
+                return (total, index < RequestMetrics.buckets.count ? RequestMetrics.buckets[index] : nil)
             }
         }
         return (total, nil)
