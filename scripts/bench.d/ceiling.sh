@@ -7,7 +7,9 @@
 # worst and median of 3; the host's steal (/proc/stat) over each measurement is logged beside
 # it. Targets: Switchyard's /health >= 0.7 of bare NIO's, each hot route >= 0.45; /health CPU
 # per request <= 1.1x bare Hummingbird's. Instructions per request are not counted: this VM
-# exposes no hardware counters (`perf stat -e instructions` answers <not supported>).
+# exposes no hardware counters (`perf stat -e instructions` answers <not supported>), and
+# Debian's valgrind (3.19) dies at the start of these Swift binaries under every tool
+# (callgrind, cachegrind, none: a SIGSEGV inside valgrind at libdispatch's signal thread).
 ceiling_cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 ceiling_steal_total() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat; }
 
