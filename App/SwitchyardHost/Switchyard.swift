@@ -90,8 +90,7 @@ public struct Switchyard: Sendable {
     /// middleware turned into an answer.
     static func pipelineRespond(_ responder: RouterResponder<AppRequestContext>, logger: Logger) -> PipelineResponder.Respond {
         { request, channel in
-            var logger = logger
-            logger[metadataKey: "hb.request.id"] = .stringConvertible(RequestID())
+            let logger = RequestLogHandler.logger(logger, requestID: RequestID())
             do {
                 return try await responder.respond(to: request, context: AppRequestContext(source: .init(channel: channel, logger: logger)))
             } catch {

@@ -1,32 +1,11 @@
 import FeatureKit
 import Logging
-import Synchronization
 import Testing
 
 @testable import SwitchyardHost
 
 /// Startup warns, naming them, when admin routes are reachable beyond loopback with no token.
 @Suite struct AdminRoutesWarningTests {
-    final class Captured: Sendable {
-        let lines = Mutex<[String]>([])
-    }
-
-    struct CapturingHandler: LogHandler {
-        let captured: Captured
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let fields = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-            captured.lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
-        }
-    }
-
     func warnings(_ environment: [String: String]) async throws -> [String] {
         let captured = Captured()
         let settings = try await ConfigSources.reader(flags: [:], configFile: nil, environment: environment)

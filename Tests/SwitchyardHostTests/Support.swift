@@ -2,10 +2,12 @@ import FeatureKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import ServiceLifecycle
 import SwitchyardHost
 import SwitchyardJSON
+import Synchronization
 
 /// Builds a server from flags/environment the way `switchyard serve` does.
 func makeServer(
@@ -49,5 +51,27 @@ func withRunningServer(
         guard let port = await iterator.next() else { throw CancellationError() }
         try await body(port, group)
         try await tasks.next()
+    }
+}
+
+/// The lines a `CapturingHandler` was given: level, message, then its metadata sorted.
+final class Captured: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+struct CapturingHandler: LogHandler {
+    let captured: Captured
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// As real handlers do: the handler's own metadata, then the line's over it.
+    func log(event: LogEvent) {
+        let fields = metadata.merging(event.metadata ?? [:]) { $1 }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        captured.lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
     }
 }
