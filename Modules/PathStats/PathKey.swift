@@ -12,10 +12,23 @@ enum PathKey {
 
     /// `rawPath` is everything after `/api` in the request path, query string excluded.
     static func normalize(_ rawPath: Substring) -> Result<String, Problem> {
-        let key = rawPath.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        // One pass over the bytes (a hit's hot path; splitting into substrings and joining
+        // them cost ten times as much): a `/` is kept only between two segments.
+        var key: [UInt8] = []
+        key.reserveCapacity(rawPath.utf8.count)
+        var slashPending = false
+        for byte in rawPath.utf8 {
+            if byte == UInt8(ascii: "/") {
+                slashPending = !key.isEmpty
+            } else {
+                if slashPending { key.append(UInt8(ascii: "/")) }
+                slashPending = false
+                key.append(byte)
+            }
+        }
         if key.isEmpty { return .failure(.empty) }
-        if key.utf8.count > maximumBytes { return .failure(.tooLong(bytes: key.utf8.count)) }
-        return .success(key)
+        if key.count > maximumBytes { return .failure(.tooLong(bytes: key.count)) }
+        return .success(String(decoding: key, as: UTF8.self))
     }
 }
 
