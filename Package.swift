@@ -69,7 +69,10 @@ let package = Package(
         .target(
             name: "SwitchyardCore",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            path: "Modules/SwitchyardCore"),
+            path: "Modules/SwitchyardCore",
+            // Its generic helpers (`CoalescedCalls`) specialized where a feature uses them: the
+            // generic versions look up type metadata at run time on every call.
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"])]),
         // The JSON value, its parser and writer.
         .target(name: "SwitchyardJSON", path: "Modules/SwitchyardJSON"),
 
