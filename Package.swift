@@ -68,7 +68,7 @@ let package = Package(
         // as the API writes them, a FIFO semaphore, one shared run of the same work.
         .target(
             name: "SwitchyardCore",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Modules/SwitchyardCore",
             // Its generic helpers (`CoalescedCalls`) specialized where a feature uses them: the
             // generic versions look up type metadata at run time on every call.
@@ -175,7 +175,8 @@ let package = Package(
             name: "FeatureKitTests",
             dependencies: [
                 "FeatureKit", "FeatureTesting", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting,
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/FeatureKitTests"),
         .testTarget(
@@ -201,6 +202,7 @@ let package = Package(
             name: "UserPointsTests",
             dependencies: [
                 "UserPoints", "FeatureKit", "FeatureTesting", "SwitchyardCore", "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics,
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/UserPointsTests"),
         .testTarget(

@@ -11,9 +11,9 @@ struct AreaModeService: Sendable {
     let cacheHits: Counter
     let cacheMisses: Counter
     let generators = BusyGate()
-    /// Concurrent requests for the same area share a read that began after they arrived, so
-    /// read-after-write holds for each of them.
-    let statsReads = CoalescedReads<String>()
+    /// Concurrent requests for the same area in one event-loop turn share a read that began
+    /// after they arrived, so read-after-write holds for each of them.
+    let statsReads = CoalescedReads<String>(gathering: .forLoopTurn)
     /// How the cached stats body is written: the profile's shape (README, "One encoding rule").
     let statsJSON: @Sendable (AreaStats) -> JSONValue
 

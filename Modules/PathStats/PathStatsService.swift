@@ -17,8 +17,9 @@ struct PathStatsService: Sendable {
     let hits: Counter
     let distinctPaths: Gauge
     let loadTests = BusyGate()
-    /// Concurrent hits on one path: one increment by their number, each caller its own count.
-    let pathHits = CoalescedCalls<Int64>()
+    /// Concurrent hits on one path in one event-loop turn: one increment by their number, each
+    /// caller its own count; the next turn's increment does not wait for this one's.
+    let pathHits = CoalescedCalls<Int64>(gathering: .forLoopTurn)
     /// The counted key of the path a hit route matched: `PathKey.normalize` of what follows
     /// `/api/`, or under the original profile `PathKey.exact` of the whole `/api/...` path.
     var key: @Sendable (Substring) -> Result<String, PathKey.Problem> = PathKey.normalize

@@ -1,12 +1,29 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Concurrent calls for the same key share one round trip without ever answering from a call
-/// that began before the caller arrived. While a call for a key runs, callers gather; when it
-/// ends, the first of them makes one call for all of them. A read is therefore as fresh as a
-/// read of the caller's own, a write counts every caller's share (an increment by n, a chain
-/// moved n steps), and under load one round trip serves many callers instead of one each.
+/// that began before the caller arrived: a read is therefore as fresh as a read of the
+/// caller's own, a write counts every caller's share (an increment by n, a chain moved n
+/// steps), and under load one round trip serves many callers instead of one each.
+///
+/// When callers gather is the `Gathering`: while the previous call for the key runs (one call
+/// at a time, for work that must not overlap or is costly), or for one turn of the caller's
+/// event loop (calls pipelined: a turn's callers never wait for an earlier turn's round trip).
 public final class CoalescedCalls<Answer: Sendable>: Sendable {
-    public init() {}
+    public enum Gathering: Sendable {
+        /// While a call for a key runs, callers gather; when it ends, the first of them makes
+        /// one call for all of them.
+        case whileCallRuns
+        /// The callers on one event loop gather until the end of the loop's turn (the reads of
+        /// every connection that woke it), when the first of them makes one call for all of
+        /// them. Callers off an event loop each make their own call.
+        case forLoopTurn
+    }
+
+    public init(gathering: Gathering = .whileCallRuns) {
+        self.mode = gathering
+    }
 
     private typealias Waiter = CheckedContinuation<Turn, Never>
 
@@ -17,8 +34,16 @@ public final class CoalescedCalls<Answer: Sendable>: Sendable {
         case lead([Waiter])
     }
 
+    private let mode: Gathering
     /// Per key with a call running: the callers gathered for the next one.
     private let gathering = Mutex<[String: [Waiter]]>([:])
+    /// Per key and event loop whose turn has callers: the first of them, then the others.
+    private let turns = Mutex<[LoopTurn: [Waiter]]>([:])
+
+    private struct LoopTurn: Hashable {
+        let key: String
+        let loop: ObjectIdentifier
+    }
 
     /// `call(n)` does the work of `n` callers at once and returns their `n` answers: the first
     /// for the caller making it, then one for each other caller in the order they arrived. Only
@@ -26,6 +51,7 @@ public final class CoalescedCalls<Answer: Sendable>: Sendable {
     /// A call that throws `CancellationError` must have done nothing: when the caller making it
     /// was cancelled, the others get a call of their own.
     public func answer(for key: String, _ call: @Sendable (_ callers: Int) async throws -> [Answer]) async throws -> Answer {
+        if case .forLoopTurn = mode { return try await answerForLoopTurn(key, call) }
         let leadsNow = gathering.withLock { gathering in
             guard gathering[key] == nil else { return false }
             gathering[key] = []
@@ -48,6 +74,32 @@ public final class CoalescedCalls<Answer: Sendable>: Sendable {
         case .answer(let result): return try result.get()
         case .lead(let followers): return try await lead(key, followers: followers, call)
         }
+    }
+
+    private func answerForLoopTurn(_ key: String, _ call: @Sendable (Int) async throws -> [Answer]) async throws -> Answer {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return try await lead(key, followers: [], call) }
+        let turn = LoopTurn(key: key, loop: ObjectIdentifier(loop))
+        let woken = await withCheckedContinuation { (waiter: Waiter) in
+            let first = turns.withLock { turns in
+                guard turns[turn] != nil else {
+                    turns[turn] = [waiter]
+                    return true
+                }
+                turns[turn]!.append(waiter)
+                return false
+            }
+            // Runs after the reads of this turn, whose callers have gathered by then.
+            if first { loop.execute { self.endTurn(turn) } }
+        }
+        switch woken {
+        case .answer(let result): return try result.get()
+        case .lead(let followers): return try await lead(key, followers: followers, call)
+        }
+    }
+
+    private func endTurn(_ turn: LoopTurn) {
+        let waiters = turns.withLock { $0.removeValue(forKey: turn) } ?? []
+        waiters.first?.resume(returning: .lead(Array(waiters.dropFirst())))
     }
 
     /// How many callers wait for the next call for `key` (tests wait on it).
@@ -77,6 +129,7 @@ public final class CoalescedCalls<Answer: Sendable>: Sendable {
         for (index, follower) in followers.enumerated() {
             follower.resume(returning: .answer(result.map { $0[index + 1] }))
         }
+        guard case .whileCallRuns = mode else { return try result.get()[0] }
         let next = gathering.withLock { gathering in
             let next = gathering[key] ?? []
             gathering[key] = next.isEmpty ? nil : []
@@ -90,9 +143,11 @@ public final class CoalescedCalls<Answer: Sendable>: Sendable {
 /// Concurrent reads of one key share a read sent after all of them arrived (`CoalescedCalls`
 /// where every caller gets the same answer).
 public final class CoalescedReads<Value: Sendable>: Sendable {
-    public init() {}
+    public init(gathering: CoalescedCalls<Value>.Gathering = .whileCallRuns) {
+        calls = CoalescedCalls(gathering: gathering)
+    }
 
-    let calls = CoalescedCalls<Value>()
+    let calls: CoalescedCalls<Value>
 
     public func value(for key: String, _ read: @Sendable () async throws -> Value) async throws -> Value {
         try await calls.answer(for: key) { callers in

@@ -11,8 +11,9 @@ struct UserPointsService: Sendable {
     /// The answer of the newest generation seen: it holds for every query of that generation.
     let answers = GenerationAnswers()
     let reads = SharedRuns<PointsQuery>()
-    /// Queries that arrive while a handover is out hand over together in the next one.
-    let handovers = CoalescedCalls<Handover>()
+    /// Queries of one event-loop turn hand over together (the script is atomic: handovers of
+    /// successive turns may overlap).
+    let handovers = CoalescedCalls<Handover>(gathering: .forLoopTurn)
     let clock: WallClock
     let random: RandomSource
     let interval: Int
@@ -24,7 +25,7 @@ struct UserPointsService: Sendable {
     /// current generation. The points are read when it is not (first query of a generation,
     /// another replica's refresh, or a generation never published), in one consistent read
     /// whose generation is then published. Under load one handover serves every query that
-    /// gathered while the previous one was out: it moves the chain by their number, and each
+    /// arrived in one event-loop turn: it moves the chain by their number, and each
     /// query gets its own place in it, recorded when the handover is sent.
     func query() async throws -> PointsAnswer {
         let handover = try await handovers.answer(for: "") { [clock, store] queries in

@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
@@ -209,5 +211,75 @@ import Testing
         let answers = [try await late[0].value, try await late[1].value]
         #expect(answers.allSatisfy { $0 == answers[0] } && answers[0] >= 4)
         #expect(held.mostAtOnce == 1)
+    }
+
+    /// How many callers each call was made for, in the order the calls were made.
+    final class CallSizes: Sendable {
+        private let sizes = Mutex<[Int]>([])
+        func record(_ callers: Int) { sizes.withLock { $0.append(callers) } }
+        var all: [Int] { sizes.withLock { $0 } }
+    }
+
+    /// Starts `count` callers in one job of an event loop: each runs on the loop until it waits,
+    /// so all of them arrive in one turn of it, in order.
+    static func callersInOneTurn(
+        _ count: Int, of calls: CoalescedCalls<Int>, on loop: any EventLoop,
+        _ call: @escaping @Sendable (Int) async throws -> [Int]
+    ) async throws -> [Task<Int, any Error>] {
+        try await loop.submit {
+            (0..<count).map { _ in Task.immediate { try await calls.answer(for: "k", call) } }
+        }.get()
+    }
+
+    @Test func callersOfOneLoopTurnShareOneCallEachWithTheirShareInOrder() async throws {
+        let calls = CoalescedCalls<Int>(gathering: .forLoopTurn)
+        let total = Stamps()
+        let sizes = CallSizes()
+        let tasks = try await Self.callersInOneTurn(3, of: calls, on: MultiThreadedEventLoopGroup.singleton.next()) { callers in
+            sizes.record(callers)
+            let after = total.add(callers)
+            return (0..<callers).map { after - callers + 1 + $0 }
+        }
+        var answers: [Int] = []
+        for task in tasks { answers.append(try await task.value) }
+        #expect(answers == [1, 2, 3])
+        #expect(sizes.all == [3])
+    }
+
+    @Test func aLaterTurnsCallDoesNotWaitForAnEarlierTurnsCall() async throws {
+        let calls = CoalescedCalls<Int>(gathering: .forLoopTurn)
+        let held = HeldCalls()
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let first = try await Self.callersInOneTurn(2, of: calls, on: loop) { try await held.call($0, answer: 1) }
+        try await held.waitUntilRunning()
+        let second = try await Self.callersInOneTurn(2, of: calls, on: loop) { try await held.call($0, answer: 2) }
+        // Both calls out at once (hang guard: 30 s), then both answer their own callers.
+        let start = ContinuousClock.now
+        while held.mostAtOnce < 2 {
+            try #require(ContinuousClock.now - start < .seconds(30), "the later turn's call waited")
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        held.releaseOne()
+        held.releaseOne()
+        for task in first { #expect(try await task.value == 1) }
+        for task in second { #expect(try await task.value == 2) }
+    }
+
+    @Test func callersOffAnEventLoopEachCallAlone() async throws {
+        let calls = CoalescedCalls<Int>(gathering: .forLoopTurn)
+        let sizes = CallSizes()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    try await calls.answer(for: "k") { callers in
+                        sizes.record(callers)
+                        return Array(repeating: index, count: callers)
+                    }
+                }
+            }
+            let answers = try await group.reduce(into: Set<Int>()) { $0.insert($1) }
+            #expect(answers == Set(0..<8))
+        }
+        #expect(sizes.all == Array(repeating: 1, count: 8))
     }
 }
