@@ -159,17 +159,42 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
         // Runs at once, in this read: a route that need not wait is answered before it returns.
         Task.immediate(executorPreference: executor) {
             let response = await respond(Request(head: head, body: RequestBody(buffer: ByteBuffer())), channel)
-            do {
-                try await connection.run { handler, context in
-                    context.write(handler.wrapOutboundOut(.head(handler.completed(response.head))), promise: nil)
-                }
-                try await response.body.write(PipelineBodyWriter(connection: connection))
-            } catch {
-                // As on Hummingbird's path: an answer that fails half-written ends the connection.
-                try? await connection.run { _, context in context.close(promise: nil) }
-            }
-            try? await connection.run { handler, context in handler.answered(context: context) }
+            await PipelineResponder.send(response, to: connection)
         }
+    }
+
+    private static func send(_ response: Response, to connection: Connection) async {
+        do {
+            if let length = response.body.contentLength, length <= gatheredBodyLimit {
+                let body = try await GatheredBody.gather(response.body)
+                try await connection.run { handler, context in
+                    handler.write(response.head, body, context: context)
+                    handler.answered(context: context)
+                }
+                return
+            }
+            try await connection.run { handler, context in
+                context.write(handler.wrapOutboundOut(.head(handler.completed(response.head))), promise: nil)
+            }
+            try await response.body.write(PipelineBodyWriter(connection: connection))
+        } catch {
+            // As on Hummingbird's path: an answer that fails half-written ends the connection.
+            try? await connection.run { _, context in context.close(promise: nil) }
+        }
+        try? await connection.run { handler, context in handler.answered(context: context) }
+    }
+
+    /// A body of known length up to this size is gathered before anything is written, so its
+    /// head, parts and end go to the pipeline in one step with one flush; a longer or streamed
+    /// one is written part by part as its route produces it.
+    static let gatheredBodyLimit = 64 * 1024
+
+    private func write(_ head: HTTPResponse, _ body: GatheredBody.Parts, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(completed(head))), promise: nil)
+        for part in body.parts {
+            context.write(wrapOutboundOut(.body(part)), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(body.trailers)), promise: nil)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -259,6 +284,30 @@ struct PipelineBodyWriter: ResponseBodyWriter {
         try await connection.run { handler, context in
             context.writeAndFlush(handler.wrapOutboundOut(.end(trailingHeaders)), promise: nil)
         }
+    }
+}
+
+/// A small answer's body, gathered as its route writes it (`PipelineResponder.gatheredBodyLimit`).
+final class GatheredBody: ResponseBodyWriter {
+    struct Parts: Sendable {
+        var parts: [ByteBuffer] = []
+        var trailers: HTTPFields?
+    }
+
+    private var gathered = Parts()
+
+    static func gather(_ body: ResponseBody) async throws -> Parts {
+        let writer = GatheredBody()
+        try await body.write(writer)
+        return writer.gathered
+    }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        gathered.parts.append(buffer)
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {
+        gathered.trailers = trailingHeaders
     }
 }
 
