@@ -42,9 +42,10 @@ struct PathStatsRoutes: Sendable {
         return .json(try await service.loadTest(requests: n).json)
     }
 
-    /// The segments the route's `**` matched, as the client sent them (escapes kept).
+    /// What the route's `**` matched, as the client sent it (escapes kept; `PathKey` drops
+    /// the empty segments).
     static func caughtPath(_ context: AppRequestContext) -> Substring {
-        Substring(context.parameters.getCatchAll().joined(separator: "/"))
+        context.parameters[Parameters.recursiveCaptureKey] ?? ""
     }
 }
 
