@@ -5,11 +5,10 @@
 # wrk -t2 -c16 for BENCH_DURATION each: req/s as a ratio to the bare NIO server's in the same
 # round, p99, and the server's CPU per 1,000 requests (utime + stime from /proc/PID/stat),
 # worst and median of 3; the host's steal (/proc/stat) over each measurement is logged beside
-# it. Targets: Switchyard's /health >= 0.7 of bare NIO's, each hot route >= 0.45; /health CPU
-# per request <= 1.1x bare Hummingbird's. Instructions per request are not counted: this VM
-# exposes no hardware counters (`perf stat -e instructions` answers <not supported>), and
-# Debian's valgrind (3.19) dies at the start of these Swift binaries under every tool
-# (callgrind, cachegrind, none: a SIGSEGV inside valgrind at libdispatch's signal thread).
+# it. Then each server once more under callgrind: instructions per request, every thread of
+# the server counted, over a wrk run of BENCH_DURATION after a warm-up (a count, not a time:
+# it does not drift with the machine's load). Targets: Switchyard's /health >= 0.7 of bare
+# NIO's, each hot route >= 0.45; /health CPU per request <= 1.1x bare Hummingbird's.
 ceiling_cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 ceiling_steal_total() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat; }
 
@@ -32,6 +31,60 @@ ceiling_measure() {
             }
             printf "%s %.2f %.1f %.1f\n", rps, p99, ticks * 1000 / hz / (requests / 1000), 100 * steal / total
         }'
+}
+
+# Valgrind that runs these binaries: Debian 12's 3.19 cannot read the DWARF 5 that Swift 6.3
+# writes, so its tools come from Debian 13's package, unpacked under STATE_DIR; Debian 12's
+# package gives `callgrind_control` and the `vgdb` it drives (Debian 13's needs a newer glibc),
+# run as the server's user: vgdb reaches a server blocked in a system call through ptrace.
+# Prints the folder it is unpacked in, the preload beside it (for `ceiling_instructions`).
+ceiling_valgrind() {
+    local dir="$STATE_DIR/valgrind-debian13" index file
+    ensure_packages valgrind gcc xz-utils
+    if [ ! -x "$dir/usr/bin/valgrind.bin" ]; then
+        index=http://deb.debian.org/debian/dists/trixie/main/binary-amd64/Packages.xz
+        file=$(curl -fsSL "$index" | xz -d | awk '/^Package: / { p = $2 } p == "valgrind" && /^Filename: / && !f { print $2; f = 1 }')
+        curl -fsSL -o "$dir.deb" "http://deb.debian.org/debian/$file"
+        rm -rf "$dir" && dpkg-deb -x "$dir.deb" "$dir"
+    fi
+    gcc -shared -fPIC -O2 -o "$dir/sigsuspend-copy.so" scripts/bench.d/sigsuspend-copy.c -ldl
+    ensure_reachable_by_service_user "$dir/usr/bin/valgrind.bin"
+    ensure_reachable_by_service_user "$dir/sigsuspend-copy.so"
+    echo "$dir"
+}
+
+# ceiling_instructions VALGRIND-DIR OUT-DIR PORT "NAME URL"... -- COMMAND...: starts COMMAND
+# (a server listening on PORT) under callgrind, warms each URL up, then prints "NAME
+# instructions-per-request" for each: the counters zeroed, one wrk run, the counters dumped.
+ceiling_instructions() {
+    local valgrind=$1 out=$2 port=$3 targets=() target name url requests dump instructions
+    shift 3
+    while [ "$1" != -- ]; do targets+=("$1"); shift; done
+    shift
+    VALGRIND_LIB="$valgrind/usr/libexec/valgrind" LD_PRELOAD="$valgrind/sigsuspend-copy.so" \
+        "${AS_SERVICE_USER[@]}" "$valgrind/usr/bin/valgrind.bin" --tool=callgrind \
+        --callgrind-out-file="$out/callgrind.%p" "$@" >"$out/server.log" 2>&1 &
+    local pid=$!
+    wait_for_port "$port" "server under callgrind" 1200
+    for target in "${targets[@]}"; do
+        read -r name url <<<"$target"
+        wrk -t 2 -c 16 -d 3s "$url" >/dev/null
+    done
+    for target in "${targets[@]}"; do
+        read -r name url <<<"$target"
+        "${AS_SERVICE_USER[@]}" callgrind_control -z "$pid" >/dev/null 2>&1
+        requests=$(wrk -t 2 -c 16 -d "$DURATION" "$url" | awk '/requests in/ { print $1 }')
+        "${AS_SERVICE_USER[@]}" callgrind_control -d "$name" "$pid" >/dev/null 2>&1
+        dump=$(grep -l "^desc: Trigger: dump $name\$" "$out"/callgrind.* | head -1)
+        if [ -z "$dump" ] || [ "${requests:-0}" -eq 0 ]; then
+            log "ceiling under callgrind: no count for $name (see $out/server.log)"
+            continue
+        fi
+        instructions=$(awk '/^summary:/ { print $2 }' "$dump")
+        echo "$name $((instructions / requests))"
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
 }
 
 scenario() {
@@ -90,4 +143,36 @@ scenario() {
         # shellcheck disable=SC2086
         record_runs "$name-cpu-ms-per-1000" cpu-ms 0 lower ${cpus[$name]}
     done
+    ceiling_count_instructions "$nio_port" "$hummingbird_port" "${targets[@]}"
+}
+
+# ceiling_count_instructions NIO-PORT HUMMINGBIRD-PORT "NAME PID URL"...: each server again,
+# alone under callgrind (Switchyard as a second server on its own port, same services), and
+# its targets' instructions per request.
+ceiling_count_instructions() {
+    local nio_port=$1 hummingbird_port=$2 switchyard_port=$((PORT + 52)) valgrind out target name url
+    shift 2
+    local switchyard_targets=()
+    for target in "$@"; do
+        read -r name _ url <<<"$target"
+        [[ $name == bare-* ]] || switchyard_targets+=("$name ${url/:$PORT\//:$switchyard_port/}")
+    done
+    valgrind=$(ceiling_valgrind)
+    # The profiles stay for callgrind_annotate until the next run.
+    out="$STATE_DIR/ceiling-callgrind"
+    rm -rf "$out" && mkdir -p "$out" && chmod 777 "$out"
+    local count
+    while read -r name count; do
+        log "ceiling under callgrind: $name $count instructions per request"
+        record "$name-instructions-per-request" "$count" instructions 0
+    done < <(
+        ceiling_instructions "$valgrind" "$out" "$nio_port" "bare-nio-health http://127.0.0.1:$nio_port/health" \
+            -- "$BENCH_BIN/switchyard-bench" bare-nio --port "$nio_port"
+        ceiling_instructions "$valgrind" "$out" "$hummingbird_port" \
+            "bare-hummingbird-health http://127.0.0.1:$hummingbird_port/health" \
+            -- "$BENCH_BIN/switchyard-bench" bare-hummingbird --port "$hummingbird_port"
+        FEATURES=all LOG_LEVEL=warning USERS_API_URL="http://127.0.0.1:$((PORT + 5))/" \
+            ceiling_instructions "$valgrind" "$out" "$switchyard_port" "${switchyard_targets[@]}" \
+            -- "$binary" serve --port "$switchyard_port"
+    )
 }
