@@ -15,7 +15,7 @@ extension JSONValue {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .int(let value): writeDecimal(value, to: &out)
         case .number(let literal): out.append(contentsOf: literal.utf8)
         case .string(let value): writeQuoted(value, to: &out)
         case .array(let values):
@@ -45,6 +45,18 @@ public func jsonQuoted(_ text: String) -> String {
     out.reserveCapacity(text.utf8.count + 2)
     writeQuoted(text, to: &out)
     return String(decoding: out, as: UTF8.self)
+}
+
+/// `value` in decimal, its digits written straight into `out` (no string made for it).
+private func writeDecimal(_ value: Int64, to out: inout [UInt8]) {
+    if value < 0 { out.append(UInt8(ascii: "-")) }
+    var magnitude = value.magnitude
+    let start = out.count
+    repeat {
+        out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+        magnitude /= 10
+    } while magnitude > 0
+    out[start...].reverse()
 }
 
 /// Hex digits of `\u00XX` escapes, made once: this runs for every string of every answer.
