@@ -4,12 +4,27 @@ import SwitchyardJSON
 // user-points' answers as JSON, in one place for both profiles.
 
 extension PointsAnswer {
-    var json: JSONValue { ["users": usersJSON, "timestamp": timestampJSON] }
+    /// `{"timestamp":...,"users":[...]}`, the users' array as encoded for their generation.
+    var json: [UInt8] { encoded(timestampField: "timestamp", usersField: "users") }
     /// friendly's field names.
-    var originalJSON: JSONValue { ["previous_query_timestamp": timestampJSON, "qualifying_users": usersJSON] }
+    var originalJSON: [UInt8] { encoded(timestampField: "previous_query_timestamp", usersField: "qualifying_users") }
 
-    private var usersJSON: JSONValue { .array(users.map { ["id": .int(Int64($0.id)), "points": .int(Int64($0.points))] }) }
-    private var timestampJSON: JSONValue { previousQueryMicroseconds.map { .string(iso8601(microseconds: $0)) } ?? .null }
+    /// The fields in the order `JSONValue` writes an object's (sorted): in both profiles the
+    /// timestamp's name sorts first.
+    private func encoded(timestampField: String, usersField: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(usersJSON.count + 64)
+        out.append(UInt8(ascii: "{"))
+        writeQuoted(timestampField, to: &out)
+        out.append(UInt8(ascii: ":"))
+        (previousQueryMicroseconds.map { .string(iso8601(microseconds: $0)) } ?? JSONValue.null).write(to: &out)
+        out.append(UInt8(ascii: ","))
+        writeQuoted(usersField, to: &out)
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: usersJSON)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }
 
 extension RefreshStatus {

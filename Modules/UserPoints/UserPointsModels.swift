@@ -46,6 +46,8 @@ struct Handover: Sendable, Equatable {
 /// `GET /`: up to two users above the bar, and the time of the query before this one.
 struct PointsAnswer: Sendable {
     let users: [(id: Int, points: Int)]
+    /// `users` as a JSON array, encoded once for their generation.
+    let usersJSON: [UInt8]
     let previousQueryMicroseconds: Int64?
 }
 

@@ -13,7 +13,7 @@ struct UserPointsOriginalRoutes: Sendable {
 
     @Sendable func query(_ request: Request, context: AppRequestContext) async throws -> Response {
         let answer = try await service.query()
-        return .json(answer.originalJSON)
+        return .json(encoded: answer.originalJSON)
     }
 
     /// Phoenix's 404, which the original's clients see for anything else.

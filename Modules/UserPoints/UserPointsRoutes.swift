@@ -20,7 +20,7 @@ struct UserPointsRoutes: Sendable {
 
     @Sendable func query(_ request: Request, context: AppRequestContext) async throws -> Response {
         let answer = try await service.query()
-        return .json(answer.json)
+        return .json(encoded: answer.json)
     }
 
     @Sendable func state(_ request: Request, context: AppRequestContext) async throws -> Response {

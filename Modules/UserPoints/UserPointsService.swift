@@ -2,6 +2,7 @@ import FeatureKit
 import Foundation
 import Metrics
 import SwitchyardCore
+import SwitchyardJSON
 import Synchronization
 
 /// The rules of user-points: the query with its predecessor's timestamp, refreshes on demand
@@ -10,7 +11,7 @@ struct UserPointsService: Sendable {
     let store: any UserPointsStore
     /// The answer of the newest generation seen: it holds for every query of that generation.
     let answers = GenerationAnswers()
-    let reads = SharedRuns<PointsQuery>()
+    let reads = SharedRuns<GenerationUsers>()
     /// Queries of one event-loop turn hand over together (the script is atomic: handovers of
     /// successive turns may overlap).
     let handovers = CoalescedCalls<Handover>(gathering: .forLoopTurn)
@@ -32,14 +33,14 @@ struct UserPointsService: Sendable {
             let now = Int64((clock.now().timeIntervalSince1970 * 1_000_000).rounded(.down))
             return try await store.handOver(nowMicroseconds: now, queries: queries).split(into: queries)
         }
-        let users: [(id: Int, points: Int)]
+        let users: GenerationUsers
         if let published = handover.publishedGeneration, let known = answers.users(for: published) {
             users = known
         } else {
             users = try await read(published: handover.publishedGeneration)
         }
         queries.increment()
-        return PointsAnswer(users: users, previousQueryMicroseconds: handover.previousMicroseconds)
+        return PointsAnswer(users: users.users, usersJSON: users.json, previousQueryMicroseconds: handover.previousMicroseconds)
     }
 
     /// The points read from the store, shared by the queries that find the same generation
@@ -49,15 +50,15 @@ struct UserPointsService: Sendable {
     /// that finds an older one shows that `published` never was this database's (a database
     /// restored or recreated under the same Redis): it is replaced, or every later query would
     /// read PostgreSQL too.
-    private func read(published: Int?) async throws -> [(id: Int, points: Int)] {
+    private func read(published: Int?) async throws -> GenerationUsers {
         try await reads.value(for: String(published ?? -1)) { [store, answers] in
             let result = try await store.query()
-            answers.remember(result)
+            let users = answers.remember(result)
             if result.generation != published {
                 try await store.publish(generation: result.generation, replacing: published)
             }
-            return result
-        }.users
+            return users
+        }
     }
 
     func status() async throws -> RefreshStatus {
@@ -109,18 +110,35 @@ struct UserPointsService: Sendable {
 /// replica remembers its new generation just before publishing it: its queries whose handover
 /// still found the previous one answer from memory too, instead of reading it again.
 final class GenerationAnswers: Sendable {
-    private let newest = Mutex<[PointsQuery]>([])
+    private let newest = Mutex<[GenerationUsers]>([])
 
-    func users(for generation: Int) -> [(id: Int, points: Int)]? {
-        newest.withLock { kept in kept.first { $0.generation == generation }?.users }
+    func users(for generation: Int) -> GenerationUsers? {
+        newest.withLock { kept in kept.first { $0.generation == generation } }
     }
 
-    func remember(_ answer: PointsQuery) {
+    @discardableResult
+    func remember(_ answer: PointsQuery) -> GenerationUsers {
         newest.withLock { kept in
-            guard !kept.contains(where: { $0.generation == answer.generation }) else { return }
-            kept.append(answer)
+            if let known = kept.first(where: { $0.generation == answer.generation }) { return known }
+            let users = GenerationUsers(answer)
+            kept.append(users)
             kept.sort { $0.generation < $1.generation }
             if kept.count > 2 { kept.removeFirst(kept.count - 2) }
+            return users
         }
+    }
+}
+
+/// A generation's users and their JSON array, encoded once: every query of the generation
+/// answers with the same array.
+struct GenerationUsers: Sendable {
+    let generation: Int
+    let users: [(id: Int, points: Int)]
+    let json: [UInt8]
+
+    init(_ query: PointsQuery) {
+        generation = query.generation
+        users = query.users
+        json = JSONValue.array(users.map { ["id": .int(Int64($0.id)), "points": .int(Int64($0.points))] }).encoded()
     }
 }

@@ -10,6 +10,11 @@ extension Response {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
     }
 
+    /// A JSON response from bytes already encoded.
+    public static func json(encoded body: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
     /// A JSON response from a body already encoded (a cached one).
     public static func cachedJSON(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
