@@ -65,26 +65,31 @@ private let hexDigits = Array("0123456789abcdef".utf8)
 /// `text` as a JSON string appended to `out`: quotes, backslashes and control characters
 /// escaped, everything else copied as UTF-8.
 public func writeQuoted(_ text: String, to out: inout [UInt8]) {
+    var text = text
+    text.withUTF8 { writeQuoted(utf8: $0, to: &out) }
+}
+
+/// The bytes between escapes are copied a run at a time: most strings are one run.
+private func writeQuoted(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
-    // Most strings need no escape: those are copied whole rather than byte by byte.
-    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-        out.append(contentsOf: text.utf8)
-        out.append(UInt8(ascii: "\""))
-        return
-    }
-    for byte in text.utf8 {
+    var run = 0
+    for index in bytes.indices {
+        let byte = bytes[index]
+        guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+        out.append(UInt8(ascii: "\\"))
         switch byte {
-        case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+        case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+        case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
         case 0..<0x20:
-            out.append(contentsOf: "\\u00".utf8)
+            out.append(contentsOf: "u00".utf8)
             out.append(hexDigits[Int(byte >> 4)])
             out.append(hexDigits[Int(byte & 0xF)])
         default: out.append(byte)
         }
+        run = index + 1
     }
+    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
     out.append(UInt8(ascii: "\""))
 }

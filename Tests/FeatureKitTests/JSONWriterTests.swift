@@ -15,6 +15,10 @@ import Testing
 
     @Test func stringsAreEscaped() {
         #expect(text("quote\" back\\ nl\n tab\t nul\u{0} bell\u{7} slash/ é 🚂") == #""quote\" back\\ nl\n tab\t nul\u0000 bell\u0007 slash/ é 🚂""#)
+        // Escapes first, last, back to back, and none at all.
+        #expect(text("\"a\n\n\\") == #""\"a\n\n\\""#)
+        #expect(text("") == #""""#)
+        #expect(text("plain \u{7f}") == "\"plain \u{7f}\"")
     }
 
     @Test func roundTripsThroughTheParser() throws {
