@@ -138,7 +138,9 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
             path: "App/SwitchyardHost"),
         // The list of features this binary hosts; the only place that names them all.
@@ -185,6 +187,7 @@ let package = Package(
                 "SwitchyardHost", "FeatureKit", "FeatureTesting", "KnownFeatures", "Postgres", "Redis", "HTTPClient", "SwitchyardCore",
                 "SwitchyardJSON", hummingbird, hummingbirdTesting, metrics, logging, .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
             path: "Tests/SwitchyardHostTests"),
         .testTarget(
