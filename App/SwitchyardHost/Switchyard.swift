@@ -11,7 +11,7 @@ import UnixSignals
 
 /// The assembled server: the Hummingbird application plus the features' background services.
 public struct Switchyard: Sendable {
-    public let application: Application<RouterResponder<AppRequestContext>>
+    public let application: Application<IndexedResponder>
     public let backgroundServices: [any Service]
     public let settings: HostSettings
     let logger: Logger
@@ -36,10 +36,11 @@ public struct Switchyard: Sendable {
         warnAboutOpenAdminRoutes(settings: settings, mounted: mounted, logger: logger)
 
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
+        let routes = IndexingRouter(router)
         // Middleware applies only to routes added after it, so it goes first.
         let tallies = RouteTallies()
         let metrics = RequestMetrics(registry: registry, tallies: tallies)
-        router.add(
+        routes.add(
             middleware: HostMiddleware(
                 metrics: metrics,
                 envelope: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first),
@@ -57,11 +58,11 @@ public struct Switchyard: Sendable {
         )
         .addRoutes(to: router)
         for feature in mounted {
-            feature.feature.addRoutes(to: router.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))
+            feature.feature.addRoutes(to: routes.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))
         }
         router.addMethodNotAllowedResponders()
 
-        let responder = router.buildResponder()
+        let responder = routes.buildResponder()
         let application = Application(
             responder: responder,
             server: .loopBoundHTTP1(
@@ -88,7 +89,7 @@ public struct Switchyard: Sendable {
     /// What Hummingbird's application does around the router for each request, for the requests
     /// the pipeline answers: a request id in the logger, and a 500 for an error that no
     /// middleware turned into an answer.
-    static func pipelineRespond(_ responder: RouterResponder<AppRequestContext>, logger: Logger) -> PipelineResponder.Respond {
+    static func pipelineRespond(_ responder: IndexedResponder, logger: Logger) -> PipelineResponder.Respond {
         { request, channel in
             let logger = RequestLogHandler.logger(logger, requestID: RequestID())
             do {
