@@ -13,16 +13,19 @@ struct ConstantRoutes: Sendable {
         let status: HTTPResponse.Status
         let headers: HTTPFields
         let body: ByteBuffer
+        let series: RequestMetrics.Series
     }
 
     private var answers: [String: Answer] = [:]
 
     /// Adds `GET path` answering `json` to the router and to this table.
-    mutating func get(_ path: String, json: JSONValue, on router: Router<AppRequestContext>) {
+    mutating func get(_ path: String, json: JSONValue, on routes: IndexingRouter) {
         let response = Response.json(json)
-        let answer = Answer(status: response.status, headers: response.headers, body: ByteBuffer(bytes: json.encoded()))
+        let answer = Answer(
+            status: response.status, headers: response.headers, body: ByteBuffer(bytes: json.encoded()),
+            series: routes.metrics.series(.get, endpoint: path))
         answers[path] = answer
-        router.get(RouterPath(path)) { _, _ in
+        routes.get(RouterPath(path)) { _, _ in
             Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: answer.body))
         }
     }

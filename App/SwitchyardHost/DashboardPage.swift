@@ -8,13 +8,13 @@ import Synchronization
 /// It reloads itself every 5 seconds. Served under `Response.pagePolicy`: nothing inline runs.
 final class DashboardPage: Sendable {
     private let started = ContinuousClock.now
-    private let tallies: RouteTallies
+    private let metrics: RequestMetrics
     private let features: @Sendable () -> [MountedFeature]
     /// Request counts per route at the previous render, for the rate since then.
     private let previous = Mutex<(at: ContinuousClock.Instant, counts: [String: Int])?>(nil)
 
-    init(tallies: RouteTallies, features: @escaping @Sendable () -> [MountedFeature]) {
-        self.tallies = tallies
+    init(metrics: RequestMetrics, features: @escaping @Sendable () -> [MountedFeature]) {
+        self.metrics = metrics
         self.features = features
     }
 
@@ -58,10 +58,12 @@ final class DashboardPage: Sendable {
         }
     }
 
-    /// Requests per second since the previous render and p99 per route, from the metrics
-    /// middleware's own counts (p99 is the upper bound of the bucket it falls in).
+    /// Requests per second since the previous render and p99 per route, from the request
+    /// metrics (p99 is the upper bound of the bucket it falls in).
     private func routeTable() -> String {
-        let routes = tallies.snapshot()
+        let routes = Dictionary(
+            metrics.snapshot().map { ("\($0.series.method) \($0.series.route)", (requests: $0.requests, p99: $0.p99)) }
+        ) { first, _ in first }
         let now = ContinuousClock.now
         let last = previous.withLock { previous in
             defer { previous = (now, routes.mapValues(\.requests)) }

@@ -9,7 +9,7 @@ import SwitchyardJSON
 /// `/` (an index) unless a feature mounted at the root answers it: always on, outside any prefix.
 struct OperationalRoutes {
     let registry: PrometheusCollectorRegistry
-    let tallies: RouteTallies
+    let metrics: RequestMetrics
     let healthChecks: @Sendable () -> [any HealthCheck]
     let features: @Sendable () -> [MountedFeature]
     let docsAssetsURL: String
@@ -17,14 +17,14 @@ struct OperationalRoutes {
     static let paths = ["/health", "/ready", "/metrics", "/features", "/openapi.json", "/docs", "/docs.js", "/dashboard", "/pages.css"]
 
     /// Adds the routes; returns those answered from the channel pipeline.
-    func addRoutes(to router: Router<AppRequestContext>) -> ConstantRoutes {
+    func addRoutes(to router: IndexingRouter) -> ConstantRoutes {
         var constant = ConstantRoutes()
         constant.get("/health", json: ["status": "ok"], on: router)
         router.get("/ready") { _, context in try await readiness(logger: context.logger) }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer() + metrics.exposition().utf8)))
         }
         router.get("/features") { _, _ in
             Response.json([
@@ -42,7 +42,7 @@ struct OperationalRoutes {
         router.get("/docs") { _, _ in Response.html(docs, policy: docsPolicy) }
         router.get("/docs.js") { _, _ in Response.text(DocsPage.script, type: "text/javascript; charset=utf-8") }
         router.get("/pages.css") { _, _ in Response.text(DashboardPage.style, type: "text/css; charset=utf-8") }
-        let dashboard = DashboardPage(tallies: tallies, features: features)
+        let dashboard = DashboardPage(metrics: metrics, features: features)
         router.get("/dashboard") { _, context in Response.html(await dashboard.render(logger: context.logger)) }
         let rootIsTaken = features().contains { mounted in
             mounted.routes.contains { $0.method == "GET" && $0.path == "/" }

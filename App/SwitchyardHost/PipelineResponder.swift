@@ -143,7 +143,7 @@ final class PipelineResponder: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(completed(HTTPResponse(status: answer.status, headerFields: answer.headers)))), promise: nil)
         context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        metrics.record(method: request.method, endpoint: request.path, status: answer.status.code, since: start)
+        metrics.record(answer.series, status: answer.status.code, since: start)
         // A client that does not read its answers is not read from until the socket takes them.
         if !context.channel.isWritable {
             answering = true

@@ -36,13 +36,10 @@ public struct Switchyard: Sendable {
         warnAboutOpenAdminRoutes(settings: settings, mounted: mounted, logger: logger)
 
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        let routes = IndexingRouter(router)
+        let routes = IndexingRouter(router, metrics: try RequestMetrics())
         // Middleware applies only to routes added after it, so it goes first.
-        let tallies = RouteTallies()
-        let metrics = RequestMetrics(registry: registry, tallies: tallies)
         routes.add(
             middleware: HostMiddleware(
-                metrics: metrics,
                 envelope: ErrorEnvelopeMiddleware(notFound: mounted.lazy.filter { $0.prefix == "/" }.compactMap(\.feature.notFoundResponse).first),
                 bodyLimit: BodyLimitMiddleware(maxBodySize: settings.maxBodySize),
                 drain: RefusedBodyDrain(
@@ -53,10 +50,10 @@ public struct Switchyard: Sendable {
                         maxQueuedBytes: settings.largeBodyQueueBytes))))
         let features = mounted
         let constant = OperationalRoutes(
-            registry: registry, tallies: tallies, healthChecks: { infrastructure.healthChecks }, features: { features },
+            registry: registry, metrics: routes.metrics, healthChecks: { infrastructure.healthChecks }, features: { features },
             docsAssetsURL: settings.docsAssetsURL
         )
-        .addRoutes(to: router)
+        .addRoutes(to: routes)
         for feature in mounted {
             feature.feature.addRoutes(to: routes.group(RouterPath(feature.prefix == "/" ? "" : feature.prefix)))
         }
@@ -67,7 +64,7 @@ public struct Switchyard: Sendable {
             responder: responder,
             server: .loopBoundHTTP1(
                 configuration: .init(idleTimeout: .nanoseconds(Int64(settings.idleTimeout / .nanoseconds(1)))),
-                pipelineResponder: { [respond = pipelineRespond(responder, logger: logger)] in
+                pipelineResponder: { [respond = pipelineRespond(responder, logger: logger), metrics = routes.metrics] in
                     PipelineResponder(respond: respond, constant: constant, metrics: metrics, serverName: serverName)
                 }),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),

@@ -10,8 +10,9 @@ import Testing
 /// same endpoint path and the same middleware, for every path a client may send.
 @Suite struct RouteIndexTests {
     /// The shapes of the product's routes, and the ones the index must leave to the router: a
-    /// partial capture or wildcard beside a `**` (Hummingbird refuses a whole one), captures
-    /// deeper down, a literal that a non-ASCII component equals as a string.
+    /// partial capture or wildcard beside a `**` (Hummingbird refuses a whole one), a capture
+    /// beside literals that lead elsewhere, a literal that a non-ASCII component equals as a
+    /// string.
     static let routes: [(HTTPRequest.Method, RouterPath)] = [
         (.get, "/"), (.get, "/path-stats/api/**"), (.get, "/path-stats/stats"), (.get, "/path-stats/stats/**"),
         (.post, "/path-stats/test/{n}"), (.get, "/area-mode/stats"), (.post, "/area-mode/events"), (.get, "/user-points/"),
@@ -28,14 +29,14 @@ import Testing
     ]
 
     /// Routes that answer with what they were given, behind a middleware that marks its answers.
-    static func responders() -> (indexed: IndexedResponder, router: RouterResponder<AppRequestContext>) {
+    static func responders() throws -> (indexed: IndexedResponder, router: RouterResponder<AppRequestContext>) {
         let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
-        let routes = IndexingRouter(router)
+        let routes = IndexingRouter(router, metrics: try RequestMetrics())
         routes.add(middleware: Marking())
         for (method, path) in Self.routes {
             routes.on(path, method: method) { _, context -> String in
-                let caught = context.parameters[Parameters.recursiveCaptureKey].map(String.init) ?? "-"
-                return "\(method) \(path) caught=\(caught) endpoint=\(context.endpointPath ?? "-")"
+                let parameters = context.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                return "\(method) \(path) parameters=\(parameters) endpoint=\(context.endpointPath ?? "-")"
             }
         }
         router.addMethodNotAllowedResponders()
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func answersAsTheRouterDoesForManyPaths() async throws {
-        let (indexed, router) = Self.responders()
+        let (indexed, router) = try Self.responders()
         let requests = Self.requests(count: 3_000, seed: 11)
         // The comparison means something only if the index answers a good share itself.
         let answeredByIndex = requests.filter { method, uri in
@@ -96,8 +97,8 @@ import Testing
         }
     }
 
-    @Test func matchesLiteralsAndFinalCatchAllsAndLeavesTheRest() {
-        let index = Self.responders().indexed.index
+    @Test func matchesLiteralsAndFinalCatchAllsAndLeavesTheRest() throws {
+        let index = try Self.responders().indexed.index
         let hit = index.match("/path-stats/api/bench//x/", method: .get)
         #expect(hit?.endpoint.path == "/path-stats/api/**")
         #expect(hit?.caught == "bench//x")
@@ -105,13 +106,18 @@ import Testing
         #expect(index.match("//user-points", method: .get)?.caught == nil)
         #expect(index.match("/path-stats/stats", method: .get)?.endpoint.path == "/path-stats/stats")
         #expect(index.match("/path-stats/stats/a", method: .get)?.endpoint.path == "/path-stats/stats/**")
-        // For the router: a capture beside the `**`, a method the route lacks, a non-ASCII
-        // component, a capture route, no route at all.
+        let product = index.match("/products-orders/products/7", method: .delete)
+        #expect(product?.endpoint.path == "/products-orders/products/{id}")
+        #expect(product?.captures.map { "\($0.name)=\($0.value)" } == ["id=7"])
+        #expect(index.match("/products-orders/products/delete", method: .get) == nil)
+        #expect(index.match("/deep/z/b/c", method: .get)?.captures.first?.value == "z")
+        #expect(index.match("/deep/a/b/c", method: .get)?.caught == "c")
+        // For the router: a partial capture or wildcard on the way, a method the route lacks,
+        // a non-ASCII component, no route at all.
         #expect(index.match("/mixed/q", method: .get) == nil)
         #expect(index.match("/wild/a/b", method: .get) == nil)
         #expect(index.match("/user-points/", method: .head) == nil)
         #expect(index.match("/kelvin/\u{212A}", method: .get) == nil)
-        #expect(index.match("/products-orders/products/7", method: .get) == nil)
         #expect(index.match("/nothing", method: .get) == nil)
     }
 }
