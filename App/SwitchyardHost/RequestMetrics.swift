@@ -214,8 +214,8 @@ private final class StatusSlots: Sendable {
     private let slots = AtomicArray(count: 1000)
     private let assigned = Mutex<[String]>([])
 
+    /// `HTTPResponse.Status` keeps codes to three digits.
     func slot(of status: Int) -> Int {
-        guard (0..<1000).contains(status) else { return RequestMetrics.statusLimit - 1 }
         let known = slots.load(status)
         return known > 0 ? known - 1 : assign(status)
     }
@@ -224,11 +224,11 @@ private final class StatusSlots: Sendable {
         assigned.withLock { codes in
             let known = slots.load(status)
             if known > 0 { return known - 1 }
-            guard codes.count < RequestMetrics.statusLimit - 1 else {
-                if codes.count == RequestMetrics.statusLimit - 1 { codes.append("other") }
-                return RequestMetrics.statusLimit - 1
+            if codes.count < RequestMetrics.statusLimit - 1 {
+                codes.append(String(status))
+            } else if codes.count == RequestMetrics.statusLimit - 1 {
+                codes.append("other")
             }
-            codes.append(String(status))
             slots.store(status, codes.count)
             return codes.count - 1
         }
