@@ -285,3 +285,12 @@ let package = Package(
             path: "IntegrationTests/SwitchyardHostIntegrationTests"),
     ]
 )
+
+// A nonisolated async function runs on its caller's executor: every request already runs on
+// its connection's event loop, and each hop to the generic executor looked up the task's
+// executor preference under a lock (about 27 a request). The code holds no actors, so nothing
+// runs anywhere else than before; what must move to another executor says so (`@concurrent`:
+// `offTheEventLoops`), and Hummingbird's middleware protocol declares its functions that way.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+}

@@ -13,9 +13,9 @@ struct HostMiddleware: RouterMiddleware {
     let drain: RefusedBodyDrain
     let affinity: EventLoopAffinityMiddleware
 
-    func handle(
+    @concurrent func handle(
         _ request: Request, context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
+        next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         if RefusedBodyDrain.hasBody(request) {
             try await handleWithBody(request, context: context, next: next)
@@ -24,9 +24,9 @@ struct HostMiddleware: RouterMiddleware {
         }
     }
 
-    private func handleWithBody(
+    @concurrent private func handleWithBody(
         _ request: Request, context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
+        next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         try await drain.handle(request, context: context) { request, context in
             try await envelope.handle(request, context: context) { request, context in

@@ -45,7 +45,9 @@ import Testing
 
     struct Marking: RouterMiddleware {
         typealias Context = AppRequestContext
-        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        @concurrent func handle(
+            _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+        ) async throws -> Response {
             var response = try await next(request, context)
             response.headers[.init("X-Marked")!] = "yes"
             return response

@@ -10,9 +10,9 @@ public struct AdminAuthMiddleware: RouterMiddleware {
         self.token = token
     }
 
-    public func handle(
+    @concurrent public func handle(
         _ request: Request, context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
+        next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard let token else { return try await next(request, context) }
         let presented = request.headers[.authorization] ?? ""

@@ -30,9 +30,9 @@ public struct BodyLimitMiddleware: RouterMiddleware {
         self.maxBodySize = maxBodySize
     }
 
-    public func handle(
+    @concurrent public func handle(
         _ request: Request, context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
+        next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
         context.maxUploadSize = maxBodySize

@@ -31,7 +31,8 @@ enum BulkWorkLoops {
 
 /// Runs `work` on a bulk thread: for a request whose CPU work is large whatever its body (a
 /// generator of a million events), which on its connection's event loop would stall every
-/// other connection that loop serves.
-public func offTheEventLoops<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+/// other connection that loop serves. `work` is `@concurrent`, so it starts on the bulk thread
+/// rather than where its caller runs.
+public func offTheEventLoops<T: Sendable>(_ work: @concurrent () async throws -> T) async throws -> T {
     try await withTaskExecutorPreference(BulkWorkLoops.next(), operation: work)
 }

@@ -11,8 +11,8 @@ public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware
         self.notFound = notFound
     }
 
-    public func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    @concurrent public func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
             return try await next(request, context)

@@ -49,9 +49,9 @@ public struct EventLoopAffinityMiddleware: RouterMiddleware {
         self.largeBodyTurns = largeBodyTurns
     }
 
-    public func handle(
+    @concurrent public func handle(
         _ request: Request, context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
+        next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard Self.hasLargeBody(request) else { return try await next(request, context) }
         var context = context

@@ -21,8 +21,8 @@ public struct RefusedBodyDrain: RouterMiddleware {
         self.drainBytes = drainBytes
     }
 
-    public func handle(
-        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    @concurrent public func handle(
+        _ request: Request, context: AppRequestContext, next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard Self.hasBody(request) else { return try await next(request, context) }
         let shared = SharedBodyIterator(request.body)
