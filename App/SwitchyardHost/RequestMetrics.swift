@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// Requests by method, matched route and status, and latency by method and route, recorded
-/// with no lock and no lookup. A route's series is resolved once, when the route is registered
-/// (what the index does not answer, and what no route matched, the first time it is seen).
-/// Each thread adds to tallies of its own; `/metrics` and the dashboard add them up. The route
+/// Requests by method, matched route and status, and latency by method and route. A route's
+/// series is resolved once, when the route is registered, and comes with the index's match, so
+/// such a request is counted with no lock and no lookup; what the index leaves to Hummingbird's
+/// router (`HEAD`, a 405, no route) finds its series by its endpoint path, under a lock. Each
+/// thread adds to tallies of its own (200 KiB); `/metrics` and the dashboard add them up. The route
 /// label is the route's template (`/products/{id}`), never the raw path, so series stay few.
 /// A streamed answer (a body of unknown length) counts until its whole stream is written; a
 /// body of known length is in memory already, so its latency ends when the route answers.
